@@ -1,0 +1,159 @@
+// The one virtual clock. Virtual time runs at `speed` × real time and can be moved forward by `advance`.
+// Every timer in Cumulus is scheduled here, so tests can advance through a five-minute period at once.
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+interface Timer {
+  id: number;
+  due: number; // virtual ms
+  fn: () => void;
+  cancelled: boolean;
+}
+
+export class Clock {
+  private realBase: number;
+  private virtualBase: number;
+  private speed: number;
+  private timers: Timer[] = [];
+  private nextId = 1;
+  private wake: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(options: { speed?: number; start?: number } = {}) {
+    this.speed = options.speed && options.speed > 0 ? options.speed : 1;
+    this.realBase = performance.now();
+    this.virtualBase = options.start ?? Date.now();
+  }
+
+  /** Virtual epoch milliseconds. */
+  now(): number {
+    return Math.floor(this.virtualBase + (performance.now() - this.realBase) * this.speed);
+  }
+
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  getSpeed(): number {
+    return this.speed;
+  }
+
+  setSpeed(speed: number): void {
+    if (!(speed > 0)) throw new Error('speed must be positive');
+    this.virtualBase = this.now();
+    this.realBase = performance.now();
+    this.speed = speed;
+    this.arm();
+  }
+
+  /** Moves virtual time forward, firing due timers in order (timers they schedule inside the window fire too). */
+  advance(seconds: number): number {
+    if (!(seconds >= 0) || !Number.isFinite(seconds)) throw new Error('seconds must be a non-negative number');
+    const end = this.now() + seconds * 1000;
+    for (;;) {
+      const next = this.peek();
+      if (!next || next.due > end) break;
+      // jump to the timer's due time so that what it reads from the clock is consistent
+      this.virtualBase += Math.max(0, next.due - this.now());
+      this.fire(next);
+    }
+    this.virtualBase += Math.max(0, end - this.now());
+    this.arm();
+    return this.now();
+  }
+
+  /** Runs `fn` once `ms` virtual milliseconds from now. */
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer: Timer = { id: this.nextId++, due: this.now() + Math.max(0, ms), fn, cancelled: false };
+    this.insert(timer);
+    this.arm();
+    return { cancel: () => this.cancel(timer) };
+  }
+
+  /** Runs `fn` every `ms` virtual milliseconds until cancelled. */
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    let current: TimerHandle | undefined;
+    let cancelled = false;
+    const tick = () => {
+      if (cancelled) return;
+      current = this.setTimeout(tick, ms);
+      fn();
+    };
+    current = this.setTimeout(tick, ms);
+    return {
+      cancel: () => {
+        cancelled = true;
+        current?.cancel();
+      },
+    };
+  }
+
+  /** Resolves after `ms` virtual milliseconds. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+    this.timers = [];
+  }
+
+  private cancel(timer: Timer): void {
+    timer.cancelled = true;
+    const i = this.timers.indexOf(timer);
+    if (i >= 0) this.timers.splice(i, 1);
+  }
+
+  private insert(timer: Timer): void {
+    // sorted by due time, then by creation order; timer counts stay small (tens to thousands)
+    let lo = 0;
+    let hi = this.timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timers[mid]!.due <= timer.due) lo = mid + 1;
+      else hi = mid;
+    }
+    this.timers.splice(lo, 0, timer);
+  }
+
+  private peek(): Timer | undefined {
+    return this.timers[0];
+  }
+
+  private fire(timer: Timer): void {
+    this.timers.shift();
+    if (timer.cancelled) return;
+    try {
+      timer.fn();
+    } catch (err) {
+      console.error('[clock] timer failed:', err);
+    }
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+    const next = this.peek();
+    if (!next) return;
+    const realDelay = Math.max(0, (next.due - this.now()) / this.speed);
+    // setTimeout's limit is ~24.8 days; re-arm in steps
+    this.wake = setTimeout(() => this.runDue(), Math.min(realDelay, 2 ** 31 - 1));
+    this.wake.unref();
+  }
+
+  private runDue(): void {
+    this.wake = undefined;
+    const now = this.now();
+    for (;;) {
+      const next = this.peek();
+      if (!next || next.due > now) break;
+      this.fire(next);
+    }
+    this.arm();
+  }
+}

@@ -1,0 +1,121 @@
+// JSON bodies by the shape, for the json and rest-json protocols.
+import { AwsError } from './errors.js';
+import { type ServiceModel, type Shape, target, shapeType } from './model.js';
+import { formatTimestamp, isNumberType, parseBase64, parseTimestamp, toBuffer, type TimestampFormat } from './values.js';
+
+const serialization = (message: string) => new AwsError('SerializationException', message);
+
+export function parseJsonText(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw serialization('Malformed JSON in the request body: it could not be parsed.');
+  }
+}
+
+/** Converts a parsed JSON value to the shape's types (Date for timestamps, Buffer for blobs). */
+export function readJson(model: ServiceModel, ref: Shape, value: unknown, where: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  const shape = target(model, ref);
+  const type = shapeType(model, ref);
+  if (shape.document || ref.document) return value;
+  switch (type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) throw serialization(`Expected an object at '${where || 'input'}'`);
+      const out: Record<string, unknown> = {};
+      const src = value as Record<string, unknown>;
+      for (const [name, member] of Object.entries(shape.members ?? {})) {
+        if (member.location) continue;
+        const key = member.locationName ?? name;
+        if (!(key in src)) continue;
+        const v = readJson(model, member, src[key], where ? `${where}.${name}` : name);
+        if (v !== undefined) out[name] = v;
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) throw serialization(`Expected a list at '${where}'`);
+      return value.map((item, i) => readJson(model, shape.member ?? {}, item, `${where}.${i + 1}.member`) ?? null);
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) throw serialization(`Expected a map at '${where}'`);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        out[k] = readJson(model, shape.value ?? {}, v, `${where}.${k}`);
+      }
+      return out;
+    }
+    case 'timestamp':
+      if (typeof value !== 'number' && typeof value !== 'string') throw serialization(`Expected a timestamp at '${where}'`);
+      return parseTimestamp(value, where);
+    case 'blob':
+      if (typeof value !== 'string') throw serialization(`Expected a base64 string at '${where}'`);
+      return parseBase64(value, where);
+    case 'boolean':
+      if (typeof value !== 'boolean') throw serialization(`Expected a boolean at '${where}'`);
+      return value;
+    case 'string':
+      if (typeof value !== 'string') throw serialization(`Expected a string at '${where}'`);
+      return value;
+    default:
+      if (isNumberType(type)) {
+        if (typeof value === 'number') return value;
+        if (typeof value === 'string' && (value === 'NaN' || value === 'Infinity' || value === '-Infinity') && (type === 'float' || type === 'double')) {
+          return Number(value);
+        }
+        throw serialization(`Expected a number at '${where}'`);
+      }
+      return value;
+  }
+}
+
+/** Builds the JSON value of an output by the shape: only modeled members, AWS's scalar formats. */
+export function writeJson(model: ServiceModel, ref: Shape, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const shape = target(model, ref);
+  const type = shapeType(model, ref);
+  if (shape.document || ref.document) return value;
+  switch (type) {
+    case 'structure': {
+      if (typeof value !== 'object') return undefined;
+      const out: Record<string, unknown> = {};
+      const src = value as Record<string, unknown>;
+      for (const [name, member] of Object.entries(shape.members ?? {})) {
+        if (member.location) continue;
+        const v = writeJson(model, member, src[name]);
+        if (v !== undefined) out[member.locationName ?? name] = v;
+      }
+      return out;
+    }
+    case 'list':
+      if (!Array.isArray(value)) return undefined;
+      return value.map((item) => writeJson(model, shape.member ?? {}, item) ?? null);
+    case 'map': {
+      if (typeof value !== 'object') return undefined;
+      const out: Record<string, unknown> = {};
+      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
+      for (const [k, v] of entries) {
+        const w = writeJson(model, shape.value ?? {}, v);
+        if (w !== undefined) out[String(k)] = w;
+      }
+      return out;
+    }
+    case 'timestamp':
+      return formatTimestamp(value, (ref.timestampFormat ?? shape.timestampFormat ?? 'unixTimestamp') as TimestampFormat);
+    case 'blob':
+      return toBuffer(value).toString('base64');
+    case 'boolean':
+      return Boolean(value);
+    case 'string':
+      return typeof value === 'string' ? value : String(value);
+    default:
+      if (isNumberType(type)) {
+        const n = typeof value === 'number' ? value : Number(value);
+        if (Number.isNaN(n)) return 'NaN';
+        if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+        return n;
+      }
+      return value;
+  }
+}

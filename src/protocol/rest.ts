@@ -1,0 +1,305 @@
+// REST protocols (rest-json, rest-xml): routes from the model's HTTP bindings, and the bindings themselves
+// (uri labels, query string, headers, status code, payload).
+import { AwsError } from './errors.js';
+import { type Operation, type ServiceModel, type Shape, target, shapeType } from './model.js';
+import { parseJsonText, readJson, writeJson } from './json.js';
+import { parseXmlDocument, readScalar, readXml, XmlWriter, writeMembers, writeValue } from './xml.js';
+import { formatTimestamp, toBuffer, type TimestampFormat } from './values.js';
+
+export interface RestRequest {
+  method: string;
+  /** raw (still percent-encoded) path */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+interface Route {
+  op: Operation;
+  method: string;
+  segments: { literal?: string; label?: string; greedy?: boolean }[];
+  queryLiterals: [string, string | undefined][];
+  literalCount: number;
+}
+
+const routeCache = new WeakMap<ServiceModel, Route[]>();
+
+function routes(model: ServiceModel): Route[] {
+  let list = routeCache.get(model);
+  if (list) return list;
+  list = [];
+  for (const op of Object.values(model.operations)) {
+    const uri = op.http?.requestUri ?? '/';
+    const [pathPart, queryPart] = uri.split('?', 2) as [string, string | undefined];
+    const segments = pathPart
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => {
+        const m = /^\{([^}+]+)(\+)?\}$/.exec(s);
+        return m ? { label: m[1]!, greedy: Boolean(m[2]) } : { literal: s };
+      });
+    const queryLiterals: [string, string | undefined][] = [];
+    if (queryPart) {
+      for (const pair of queryPart.split('&')) {
+        const [k, v] = pair.split('=', 2) as [string, string | undefined];
+        queryLiterals.push([k, v]);
+      }
+    }
+    list.push({
+      op,
+      method: (op.http?.method ?? 'POST').toUpperCase(),
+      segments,
+      queryLiterals,
+      literalCount: segments.filter((s) => s.literal !== undefined).length * 2 + queryLiterals.length,
+    });
+  }
+  // most specific first: more literal segments and query literals win over labels
+  list.sort((a, b) => b.literalCount - a.literalCount || b.segments.length - a.segments.length);
+  routeCache.set(model, list);
+  return list;
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new AwsError('SerializationException', 'The request path is not valid percent-encoded UTF-8');
+  }
+}
+
+/** Finds the operation a REST request addresses, with its uri labels (decoded). */
+export function matchRoute(model: ServiceModel, method: string, rawPath: string, query: URLSearchParams): { op: Operation; labels: Record<string, string> } | undefined {
+  const parts = rawPath.split('/').filter((s) => s !== '');
+  let methodMismatch = false;
+  for (const route of routes(model)) {
+    const labels = matchSegments(route, parts);
+    if (!labels) continue;
+    if (!route.queryLiterals.every(([k, v]) => query.has(k) && (v === undefined || query.get(k) === v))) continue;
+    if (route.method !== method.toUpperCase()) {
+      methodMismatch = true;
+      continue;
+    }
+    return { op: route.op, labels };
+  }
+  void methodMismatch;
+  return undefined;
+}
+
+function matchSegments(route: Route, parts: string[]): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  let i = 0;
+  for (let s = 0; s < route.segments.length; s++) {
+    const seg = route.segments[s]!;
+    if (seg.greedy) {
+      const rest = parts.slice(i);
+      const remainingAfter = route.segments.length - s - 1;
+      const take = rest.slice(0, rest.length - remainingAfter);
+      if (take.length === 0) return undefined;
+      labels[seg.label!] = take.map(decodeSegment).join('/');
+      i += take.length;
+      continue;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (seg.literal !== undefined) {
+      if (decodeSegment(part) !== seg.literal) return undefined;
+    } else {
+      labels[seg.label!] = decodeSegment(part);
+    }
+    i++;
+  }
+  return i === parts.length ? labels : undefined;
+}
+
+function header(req: RestRequest, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function readBinding(model: ServiceModel, member: Shape, text: string, where: string, fromHeader: boolean): unknown {
+  const shape = target(model, member);
+  const type = shapeType(model, member);
+  if (type === 'string' && (member.jsonvalue || shape.jsonvalue)) {
+    try {
+      return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+    } catch {
+      throw new AwsError('SerializationException', `Header '${where}' is not base64-encoded JSON`);
+    }
+  }
+  if (type === 'list') {
+    const parts = fromHeader ? text.split(',').map((s) => s.trim()) : [text];
+    return parts.map((p) => readScalar(model, shape.member ?? {}, p, where));
+  }
+  return readScalar(model, member, text, where);
+}
+
+export function readRestInput(model: ServiceModel, op: Operation, req: RestRequest, labels: Record<string, string>, flavor: 'rest-json' | 'rest-xml'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!op.input) return out;
+  const input = target(model, op.input);
+  const bound = new Set<string>();
+  for (const [name, member] of Object.entries(input.members ?? {})) {
+    const key = member.locationName ?? name;
+    switch (member.location) {
+      case 'uri':
+        bound.add(name);
+        if (labels[key] !== undefined) out[name] = readBinding(model, member, labels[key]!, name, false);
+        break;
+      case 'querystring': {
+        bound.add(name);
+        const type = shapeType(model, member);
+        if (type === 'map') {
+          const m: Record<string, unknown> = {};
+          const valueShape = target(model, member).value ?? {};
+          for (const k of new Set(req.query.keys())) {
+            if (shapeType(model, valueShape) === 'list') m[k] = req.query.getAll(k);
+            else m[k] = req.query.get(k);
+          }
+          if (Object.keys(m).length) out[name] = m;
+        } else if (type === 'list') {
+          const all = req.query.getAll(key);
+          if (all.length) out[name] = all.map((v) => readScalar(model, target(model, member).member ?? {}, v, name));
+        } else if (req.query.has(key)) {
+          out[name] = readBinding(model, member, req.query.get(key)!, name, false);
+        }
+        break;
+      }
+      case 'header': {
+        bound.add(name);
+        const v = header(req, key);
+        if (v !== undefined) out[name] = readBinding(model, member, v, name, true);
+        break;
+      }
+      case 'headers': {
+        bound.add(name);
+        const prefix = key.toLowerCase();
+        const m: Record<string, string> = {};
+        for (const [h, v] of Object.entries(req.headers)) {
+          if (h.startsWith(prefix) && v !== undefined) m[h.slice(prefix.length)] = Array.isArray(v) ? v.join(',') : v;
+        }
+        if (Object.keys(m).length) out[name] = m;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const payloadName = input.payload;
+  if (payloadName) {
+    const member = input.members![payloadName]!;
+    const type = shapeType(model, member);
+    if (type === 'blob') {
+      if (req.body.length) out[payloadName] = req.body;
+    } else if (type === 'string') {
+      if (req.body.length) out[payloadName] = req.body.toString('utf8');
+    } else if (req.body.length) {
+      out[payloadName] = readBody(model, member, req.body, flavor, payloadName);
+    }
+    return out;
+  }
+  const hasBodyMembers = Object.entries(input.members ?? {}).some(([n]) => !bound.has(n));
+  if (hasBodyMembers && req.body.length) {
+    Object.assign(out, readBody(model, op.input, req.body, flavor, '') as Record<string, unknown>);
+  }
+  return out;
+}
+
+function readBody(model: ServiceModel, ref: Shape, body: Buffer, flavor: 'rest-json' | 'rest-xml', where: string): unknown {
+  const text = body.toString('utf8');
+  if (flavor === 'rest-json') return readJson(model, ref, parseJsonText(text), where);
+  const doc = parseXmlDocument(text);
+  const rootName = Object.keys(doc).find((k) => !k.startsWith('?'));
+  if (!rootName) return {};
+  return readXml(model, ref, (doc[rootName] as unknown[])[0] as Record<string, unknown>, where);
+}
+
+function headerText(model: ServiceModel, member: Shape, value: unknown): string | undefined {
+  const shape = target(model, member);
+  const type = shapeType(model, member);
+  if (value === undefined || value === null) return undefined;
+  if (type === 'timestamp') {
+    const v = formatTimestamp(value, (member.timestampFormat ?? shape.timestampFormat ?? 'rfc822') as TimestampFormat);
+    return v === undefined ? undefined : String(v);
+  }
+  if (type === 'string' && (member.jsonvalue || shape.jsonvalue)) return Buffer.from(JSON.stringify(value)).toString('base64');
+  if (type === 'blob') return toBuffer(value).toString('base64');
+  if (type === 'list' && Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
+}
+
+export function writeRestOutput(model: ServiceModel, op: Operation, output: Record<string, unknown>, flavor: 'rest-json' | 'rest-xml'): HttpResult {
+  const headers: Record<string, string> = {};
+  let status = op.http?.responseCode ?? 200;
+  if (!op.output) return { status, headers, body: flavor === 'rest-json' ? '{}' : '' };
+  const shape = target(model, op.output);
+  const bodyMembers: Record<string, Shape> = {};
+  for (const [name, member] of Object.entries(shape.members ?? {})) {
+    const value = output[name];
+    switch (member.location) {
+      case 'statusCode':
+        if (typeof value === 'number') status = value;
+        break;
+      case 'header': {
+        const text = headerText(model, member, value);
+        if (text !== undefined) headers[(member.locationName ?? name).toLowerCase()] = text;
+        break;
+      }
+      case 'headers':
+        if (value && typeof value === 'object') {
+          for (const [k, v] of Object.entries(value)) headers[`${(member.locationName ?? '').toLowerCase()}${k}`] = String(v);
+        }
+        break;
+      default:
+        bodyMembers[name] = member;
+    }
+  }
+  const payloadName = shape.payload;
+  if (payloadName) {
+    const member = shape.members![payloadName]!;
+    const type = shapeType(model, member);
+    const value = output[payloadName];
+    if (type === 'blob' || type === 'string') {
+      if (value === undefined || value === null) return { status, headers, body: '' };
+      return { status, headers, body: typeof value === 'string' ? value : toBuffer(value) };
+    }
+    if (value === undefined || value === null) return { status, headers, body: flavor === 'rest-json' ? '{}' : '' };
+    if (flavor === 'rest-json') {
+      headers['content-type'] = 'application/json';
+      return { status, headers, body: JSON.stringify(writeJson(model, member, value) ?? {}) };
+    }
+    const w = new XmlWriter();
+    const t = target(model, member);
+    const rootName = t.locationName ?? member.locationName ?? payloadName;
+    const ns = member.xmlNamespace?.uri ?? t.xmlNamespace?.uri ?? model.metadata.xmlNamespace?.uri;
+    w.raw('<?xml version="1.0" encoding="UTF-8"?>');
+    w.open(rootName, ns ? `xmlns="${ns}"` : undefined);
+    writeMembers(w, model, member, value as Record<string, unknown>, 'rest-xml');
+    w.close(rootName);
+    headers['content-type'] = 'application/xml';
+    return { status, headers, body: w.toString() };
+  }
+  if (flavor === 'rest-json') {
+    headers['content-type'] = 'application/json';
+    return { status, headers, body: JSON.stringify(writeJson(model, op.output, output) ?? {}) };
+  }
+  if (Object.keys(bodyMembers).length === 0) return { status, headers, body: '' };
+  const w = new XmlWriter();
+  const rootName = shape.locationName ?? op.output.shape ?? `${op.name}Output`;
+  const ns = shape.xmlNamespace?.uri ?? model.metadata.xmlNamespace?.uri;
+  w.raw('<?xml version="1.0" encoding="UTF-8"?>');
+  w.open(rootName, ns ? `xmlns="${ns}"` : undefined);
+  for (const [name, member] of Object.entries(bodyMembers)) {
+    const v = output[name];
+    if (v !== undefined && v !== null) writeValue(w, model, member, member.locationName ?? name, v, 'rest-xml');
+  }
+  w.close(rootName);
+  headers['content-type'] = 'application/xml';
+  return { status, headers, body: w.toString() };
+}

@@ -1,0 +1,72 @@
+// The explicit request context every provider receives.
+import type { Clock } from '../clock/clock.js';
+import type { EventBus } from '../events/bus.js';
+import type { Store } from '../state/db.js';
+
+export interface Caller {
+  /** e.g. arn:aws:iam::123456789012:root, arn:aws:iam::…:user/alice, arn:aws:sts::…:assumed-role/R/S */
+  arn: string;
+  userId: string;
+  accessKeyId: string;
+  type: 'Root' | 'IAMUser' | 'AssumedRole' | 'FederatedUser';
+  /** for assumed roles: the role's ARN (arn:aws:iam::…:role/R) */
+  roleArn?: string;
+  sessionName?: string;
+  sessionToken?: string;
+}
+
+/** The pieces of the running Cumulus that services may use. */
+export interface Runtime {
+  clock: Clock;
+  store: Store;
+  bus: EventBus;
+  config: Config;
+  log: Logger;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir?: string;
+  clockSpeed: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  defaultAccount: string;
+  defaultRegion: string;
+  strictSigV4: boolean;
+  maxBodyBytes: number;
+}
+
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface RequestContext extends Runtime {
+  requestId: string;
+  account: string;
+  region: string;
+  /** Cumulus service id, e.g. 'sts', 'iam', 'ec2' */
+  service: string;
+  operation: string;
+  caller: Caller;
+  sourceIp: string;
+  userAgent: string;
+  /** the raw request headers (lower-cased names) */
+  headers: Record<string, string | string[] | undefined>;
+  /** host the client addressed (for data planes and URLs handed back to clients) */
+  host: string;
+  /** base URL of this Cumulus as the client reached it, e.g. http://localhost:4566 */
+  baseUrl: string;
+}
+
+/** The store scope of a regional service. */
+export function regional(ctx: { account: string; region: string }) {
+  return { account: ctx.account, region: ctx.region };
+}
+
+/** The store scope of a global service (IAM). */
+export function global(ctx: { account: string }) {
+  return { account: ctx.account, region: '' };
+}

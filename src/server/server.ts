@@ -1,0 +1,181 @@
+// The one listener: reads a request (bounded), routes it to internal endpoints, data planes or the control plane.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Clock } from '../clock/clock.js';
+import { EventBus } from '../events/bus.js';
+import { AwsError } from '../protocol/errors.js';
+import type { WireRequest } from '../protocol/identify.js';
+import { requestId } from '../protocol/ids.js';
+import { guessProtocol, renderError, type HttpResult } from '../protocol/wire.js';
+import { allServices } from '../services/index.js';
+import { Store } from '../state/db.js';
+import { DEFAULTS } from './config.js';
+import type { Config, Runtime } from './context.js';
+import { ControlPlane } from './dispatch.js';
+import { handleInternal } from './internal.js';
+import { createLogger } from './log.js';
+
+/** A handler for traffic that is not an AWS API call (API Gateway URLs, load balancers, IMDS…). */
+export type DataPlane = (req: WireRequest, info: { host: string; raw: http.IncomingMessage }) => Promise<HttpResult | undefined> | HttpResult | undefined;
+
+export interface Cumulus {
+  runtime: Runtime;
+  controlPlane: ControlPlane;
+  server: http.Server;
+  url: string;
+  port: number;
+  startedAt: number;
+  addDataPlane(plane: DataPlane): void;
+  stop(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new Error('aborted')));
+  });
+}
+
+function send(res: http.ServerResponse, result: HttpResult): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = typeof result.body === 'string' ? Buffer.from(result.body, 'utf8') : result.body;
+  res.writeHead(result.status, { ...result.headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cumulus> {
+  const config: Config = { ...DEFAULTS, ...overrides };
+  const log = createLogger(config.logLevel);
+  const clock = new Clock({ speed: config.clockSpeed });
+  const store = new Store(config.dataDir);
+  const bus = new EventBus();
+  const runtime: Runtime = { clock, store, bus, config, log };
+  const services = allServices();
+  const controlPlane = new ControlPlane(runtime, services);
+  const dataPlanes: DataPlane[] = [];
+  const startedAt = Date.now();
+
+  for (const s of services) await s.options.init?.(runtime);
+
+  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    void handle(req, res);
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function handle(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const rawUrl = raw.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+    let query: URLSearchParams;
+    try {
+      query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '');
+    } catch {
+      query = new URLSearchParams();
+    }
+    const host = (raw.headers.host ?? `${config.host}:${config.port}`).toLowerCase();
+    const wire: WireRequest = { method: (raw.method ?? 'GET').toUpperCase(), path, query, headers: raw.headers, body: Buffer.alloc(0) };
+    let service = '-';
+    let operation = '-';
+    let result: HttpResult;
+    try {
+      try {
+        wire.body = await readBody(raw, config.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${config.maxBodyBytes} bytes.`, { status: 413 });
+        }
+        res.destroy();
+        return;
+      }
+      if (path.startsWith('/_cumulus/') || path.startsWith('/_localstack/')) {
+        service = 'internal';
+        operation = `${wire.method} ${path}`;
+        result = await handleInternal(wire, { runtime, controlPlane, startedAt });
+      } else {
+        let planeResult: HttpResult | undefined;
+        for (const plane of dataPlanes) {
+          planeResult = await plane(wire, { host, raw });
+          if (planeResult) break;
+        }
+        if (planeResult) {
+          service = 'data-plane';
+          operation = `${wire.method} ${path}`;
+          result = planeResult;
+        } else {
+          const socket = raw.socket;
+          const dispatched = await controlPlane.dispatch(wire, {
+            sourceIp: (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+            host,
+            baseUrl: `http://${host}`,
+            startedAt: t0,
+          });
+          ({ result, service, operation } = dispatched);
+        }
+      }
+    } catch (e) {
+      const err =
+        e instanceof AwsError
+          ? e
+          : (log.error(`unhandled: ${(e as Error)?.stack ?? String(e)}`),
+            new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', { status: 500 }));
+      result = renderError(undefined, guessProtocol(wire), err, requestId());
+    }
+    send(res, result);
+    log.info(`${service} ${operation} ${result.status} ${(performance.now() - t0).toFixed(1)}ms`);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  config.port = port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  return {
+    runtime,
+    controlPlane,
+    server,
+    url,
+    port,
+    startedAt,
+    addDataPlane: (plane) => dataPlanes.push(plane),
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const s of services) await s.options.stop?.();
+      clock.stop();
+      store.close();
+    },
+  };
+}
