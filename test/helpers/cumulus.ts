@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { startCumulus, type Cumulus } from '../../src/server/server.js';
 import type { Config } from '../../src/server/context.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The compiled tree this file runs from (dist/, or another --outDir inside the checkout). */
+export const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = path.resolve(buildRoot, '..');
 
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -83,7 +85,7 @@ export interface SpawnedCumulus {
 /** Starts `cumulus start` as a real process on a free port and waits until it answers. */
 export async function spawnCumulus(args: string[] = [], env: Record<string, string> = {}): Promise<SpawnedCumulus> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
