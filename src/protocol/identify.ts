@@ -62,11 +62,13 @@ export function credentialOf(req: Pick<WireRequest, 'headers' | 'query'>): Crede
 
 let bySigning: Map<string, ServiceIndexEntry[]> | undefined;
 let byTarget: Map<string, ServiceIndexEntry> | undefined;
+let byTargetShort: Map<string, ServiceIndexEntry> | undefined;
 
 function indexes() {
-  if (!bySigning || !byTarget) {
+  if (!bySigning || !byTarget || !byTargetShort) {
     bySigning = new Map();
     byTarget = new Map();
+    byTargetShort = new Map();
     for (const e of serviceIndex()) {
       for (const key of new Set([e.signingName, e.endpointPrefix])) {
         const list = bySigning.get(key) ?? [];
@@ -76,9 +78,11 @@ function indexes() {
         bySigning.set(key, list);
       }
       if (e.targetPrefix && (!byTarget.has(e.targetPrefix) || e.vendored)) byTarget.set(e.targetPrefix, e);
+      const short = e.targetPrefix?.includes('.') ? e.targetPrefix.slice(e.targetPrefix.lastIndexOf('.') + 1) : undefined;
+      if (short && (!byTargetShort.has(short) || e.vendored)) byTargetShort.set(short, e);
     }
   }
-  return { bySigning, byTarget };
+  return { bySigning, byTarget, byTargetShort };
 }
 
 function isForm(req: WireRequest): boolean {
@@ -103,7 +107,7 @@ const queryish = (p: Protocol) => p === 'query' || p === 'ec2';
  * (e.g. two models signed as 'elasticloadbalancing').
  */
 export function identify(req: WireRequest, credential: Credential | undefined, implemented: (id: string) => boolean): Identified {
-  const { bySigning, byTarget } = indexes();
+  const { bySigning, byTarget, byTargetShort } = indexes();
   const target = headerValue(req.headers, 'x-amz-target');
   const candidates = credential?.service ? (bySigning.get(credential.service) ?? []) : [];
 
@@ -112,7 +116,9 @@ export function identify(req: WireRequest, credential: Credential | undefined, i
     const dot = target.lastIndexOf('.');
     const prefix = target.slice(0, dot);
     const operationName = target.slice(dot + 1);
-    const entry = candidates.find((e) => e.targetPrefix === prefix) ?? byTarget.get(prefix);
+    // SDK v3 sends the short form of a namespaced prefix (CloudTrail_20131101 for com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101)
+    const entry =
+      candidates.find((e) => e.targetPrefix === prefix || e.targetPrefix?.endsWith(`.${prefix}`)) ?? byTarget.get(prefix) ?? byTargetShort.get(prefix);
     if (!entry) throw unknownService(credential?.service ?? prefix);
     const model = loadModel(entry.id);
     return { entry, model, protocol: 'json', op: model.operations[operationName], operationName };
@@ -131,6 +137,8 @@ export function identify(req: WireRequest, credential: Credential | undefined, i
   const params = formParams(req);
   const action = params.get('Action');
   if (action !== undefined) {
+    // signed for a service no model knows: not one of the query services under another name
+    if (credential?.service && !candidates.length) throw unknownService(credential.service);
     const version = params.get('Version');
     let pool = candidates.length ? candidates : serviceIndex().filter((e) => queryish(e.protocol) || e.awsQueryCompatible);
     if (version) {
@@ -151,7 +159,13 @@ export function identify(req: WireRequest, credential: Credential | undefined, i
   for (const entry of pool) {
     if (entry.protocol !== 'rest-json' && entry.protocol !== 'rest-xml') continue;
     const model = loadModel(entry.id);
-    const match = matchRoute(model, req.method, req.path, req.query);
+    let match: ReturnType<typeof matchRoute>;
+    try {
+      match = matchRoute(model, req.method, req.path, req.query, req.headers);
+    } catch (err) {
+      // a path that is not valid percent-encoding: answer in this service's protocol
+      throw Object.assign(err as Error, { identified: { entry, model, protocol: entry.protocol, operationName: '' } satisfies Identified });
+    }
     if (match) return { entry, model, protocol: entry.protocol, op: match.op, operationName: match.op.name, labels: match.labels };
   }
   const rest = pool.find((e) => e.protocol === 'rest-json' || e.protocol === 'rest-xml');

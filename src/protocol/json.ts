@@ -15,8 +15,12 @@ export function parseJsonText(text: string): unknown {
 }
 
 /** Converts a parsed JSON value to the shape's types (Date for timestamps, Buffer for blobs). */
-export function readJson(model: ServiceModel, ref: Shape, value: unknown, where: string): unknown {
+/** Deeper input than any AWS shape needs (DynamoDB allows 32 levels) is refused, so recursive shapes cannot exhaust the stack. */
+export const MAX_INPUT_DEPTH = 100;
+
+export function readJson(model: ServiceModel, ref: Shape, value: unknown, where: string, depth = 0): unknown {
   if (value === null || value === undefined) return undefined;
+  if (depth > MAX_INPUT_DEPTH) throw serialization(`The input is nested more than ${MAX_INPUT_DEPTH} levels deep at '${where}'`);
   const shape = target(model, ref);
   const type = shapeType(model, ref);
   if (shape.document || ref.document) return value;
@@ -29,20 +33,20 @@ export function readJson(model: ServiceModel, ref: Shape, value: unknown, where:
         if (member.location) continue;
         const key = member.locationName ?? name;
         if (!(key in src)) continue;
-        const v = readJson(model, member, src[key], where ? `${where}.${name}` : name);
+        const v = readJson(model, member, src[key], where ? `${where}.${name}` : name, depth + 1);
         if (v !== undefined) out[name] = v;
       }
       return out;
     }
     case 'list': {
       if (!Array.isArray(value)) throw serialization(`Expected a list at '${where}'`);
-      return value.map((item, i) => readJson(model, shape.member ?? {}, item, `${where}.${i + 1}.member`) ?? null);
+      return value.map((item, i) => readJson(model, shape.member ?? {}, item, `${where}.${i + 1}.member`, depth + 1) ?? null);
     }
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) throw serialization(`Expected a map at '${where}'`);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = readJson(model, shape.value ?? {}, v, `${where}.${k}`);
+        out[k] = readJson(model, shape.value ?? {}, v, `${where}.${k}`, depth + 1);
       }
       return out;
     }

@@ -18,21 +18,29 @@ function memberKey(name: string, member: Shape, ec2: boolean): string {
   return member.locationName ?? name;
 }
 
-/** Index of the keys of a request, so list and structure presence checks don't rescan all params. */
+/**
+ * Index of the keys of a request, so list and structure presence checks don't rescan all params.
+ * Sorted keys and a binary search: O(n log n) whatever the keys look like (indexing every dotted prefix
+ * costs the square of a key's length, which one long key of dots turns into a denial of service).
+ */
 class KeyIndex {
-  private prefixes = new Set<string>();
-  constructor(params: Params) {
-    for (const key of params.keys()) {
-      let i = key.indexOf('.');
-      while (i > 0) {
-        this.prefixes.add(key.slice(0, i));
-        i = key.indexOf('.', i + 1);
-      }
-      this.prefixes.add(key);
-    }
+  private readonly sorted: string[];
+  constructor(private readonly params: Params) {
+    this.sorted = [...params.keys()].sort();
   }
+  /** Whether `prefix` is a key, or the dotted prefix of one. */
   has(prefix: string): boolean {
-    return this.prefixes.has(prefix);
+    if (this.params.has(prefix)) return true;
+    const dotted = `${prefix}.`;
+    const keys = this.sorted;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < dotted) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < keys.length && keys[lo]!.startsWith(dotted);
   }
 }
 

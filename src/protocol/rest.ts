@@ -27,6 +27,10 @@ interface Route {
   segments: { literal?: string; label?: string; greedy?: boolean }[];
   queryLiterals: [string, string | undefined][];
   literalCount: number;
+  /** required members bound to the query string and to headers: they tell apart operations that share a
+   * route (S3's DeleteObject and AbortMultipartUpload?uploadId, PutObject and CopyObject's x-amz-copy-source) */
+  requiredQuery: string[];
+  requiredHeaders: string[];
 }
 
 const routeCache = new WeakMap<ServiceModel, Route[]>();
@@ -52,16 +56,26 @@ function routes(model: ServiceModel): Route[] {
         queryLiterals.push([k, v]);
       }
     }
+    const input = op.input ? target(model, op.input) : undefined;
+    const required = new Set(input?.required ?? []);
+    const bound = (location: string) =>
+      Object.entries(input?.members ?? {})
+        .filter(([name, m]) => m.location === location && required.has(name))
+        .map(([name, m]) => m.locationName ?? name);
     list.push({
       op,
       method: (op.http?.method ?? 'POST').toUpperCase(),
       segments,
       queryLiterals,
       literalCount: segments.filter((s) => s.literal !== undefined).length * 2 + queryLiterals.length,
+      requiredQuery: bound('querystring'),
+      requiredHeaders: bound('header').map((h) => h.toLowerCase()),
     });
   }
-  // most specific first: more literal segments and query literals win over labels
-  list.sort((a, b) => b.literalCount - a.literalCount || b.segments.length - a.segments.length);
+  // most specific first: more literal segments and query literals win over labels; deprecated twins last
+  list.sort(
+    (a, b) => b.literalCount - a.literalCount || b.segments.length - a.segments.length || Number(Boolean(a.op.deprecated)) - Number(Boolean(b.op.deprecated)),
+  );
   routeCache.set(model, list);
   return list;
 }
@@ -75,21 +89,34 @@ function decodeSegment(s: string): string {
 }
 
 /** Finds the operation a REST request addresses, with its uri labels (decoded). */
-export function matchRoute(model: ServiceModel, method: string, rawPath: string, query: URLSearchParams): { op: Operation; labels: Record<string, string> } | undefined {
+export function matchRoute(
+  model: ServiceModel,
+  method: string,
+  rawPath: string,
+  query: URLSearchParams,
+  headers: Record<string, string | string[] | undefined> = {},
+): { op: Operation; labels: Record<string, string> } | undefined {
   const parts = rawPath.split('/').filter((s) => s !== '');
-  let methodMismatch = false;
+  const verb = method.toUpperCase();
+  // Of the routes that match, one whose required query and header members are all present wins over one
+  // that lacks some; then the most specific (the list's order); then the one that uses the most of them.
+  let best: { route: Route; labels: Record<string, string>; complete: boolean; used: number } | undefined;
   for (const route of routes(model)) {
+    if (route.method !== verb) continue;
     const labels = matchSegments(route, parts);
     if (!labels) continue;
     if (!route.queryLiterals.every(([k, v]) => query.has(k) && (v === undefined || query.get(k) === v))) continue;
-    if (route.method !== method.toUpperCase()) {
-      methodMismatch = true;
-      continue;
+    const used = route.requiredQuery.filter((k) => query.has(k)).length + route.requiredHeaders.filter((h) => headers[h] !== undefined).length;
+    const complete = used === route.requiredQuery.length + route.requiredHeaders.length;
+    if (
+      !best ||
+      (complete && !best.complete) ||
+      (complete === best.complete && route.literalCount === best.route.literalCount && used > best.used)
+    ) {
+      best = { route, labels, complete, used };
     }
-    return { op: route.op, labels };
   }
-  void methodMismatch;
-  return undefined;
+  return best && { op: best.route.op, labels: best.labels };
 }
 
 function matchSegments(route: Route, parts: string[]): Record<string, string> | undefined {

@@ -135,7 +135,7 @@ export function renderError(model: ServiceModel | undefined, protocol: Protocol 
       if (model?.index.awsQueryCompatible) headers['x-amzn-query-error'] = `${err.code};${sender ? 'Sender' : 'Receiver'}`;
       return {
         status,
-        headers: { ...headers, 'content-type': contentType(model!, 'json'), 'x-amzn-errortype': err.code },
+        headers: { ...headers, 'content-type': model ? contentType(model, 'json') : 'application/x-amz-json-1.1', 'x-amzn-errortype': err.code },
         body: JSON.stringify({ __type: err.code, message: err.message, ...(err.fields ?? {}) }),
       };
     }

@@ -152,7 +152,8 @@ function nodeText(node: unknown): string {
 }
 
 /** Reads a structure from an element by the shape (rest-xml request bodies). */
-export function readXml(model: ServiceModel, ref: Shape, node: XmlNode, where: string): unknown {
+export function readXml(model: ServiceModel, ref: Shape, node: XmlNode, where: string, depth = 0): unknown {
+  if (depth > 100) throw new AwsError('MalformedXML', 'The XML you provided was nested too deeply');
   const shape = target(model, ref);
   const type = shapeType(model, ref);
   if (type === 'structure') {
@@ -171,18 +172,18 @@ export function readXml(model: ServiceModel, ref: Shape, node: XmlNode, where: s
       const children = (node as Record<string, unknown[]>)[key];
       if (mtype === 'list' && (member.flattened ?? mshape.flattened)) {
         const items = (node as Record<string, unknown[]>)[mshape.member?.locationName ?? key];
-        if (items) out[name] = items.map((item, i) => readXml(model, mshape.member ?? {}, item as XmlNode, `${where}.${name}.${i + 1}`));
+        if (items) out[name] = items.map((item, i) => readXml(model, mshape.member ?? {}, item as XmlNode, `${where}.${name}.${i + 1}`, depth + 1));
         continue;
       }
       if (!children || children.length === 0) continue;
-      out[name] = readXml(model, member, children[0] as XmlNode, `${where}.${name}`);
+      out[name] = readXml(model, member, children[0] as XmlNode, `${where}.${name}`, depth + 1);
     }
     return out;
   }
   if (type === 'list') {
     const itemName = shape.member?.locationName ?? 'member';
     const items = typeof node === 'object' ? ((node as Record<string, unknown[]>)[itemName] ?? []) : [];
-    return items.map((item, i) => readXml(model, shape.member ?? {}, item as XmlNode, `${where}.${i + 1}`));
+    return items.map((item, i) => readXml(model, shape.member ?? {}, item as XmlNode, `${where}.${i + 1}`, depth + 1));
   }
   if (type === 'map') {
     const out: Record<string, unknown> = {};
@@ -190,7 +191,7 @@ export function readXml(model: ServiceModel, ref: Shape, node: XmlNode, where: s
     for (const entry of entries as Record<string, unknown[]>[]) {
       const k = nodeText(entry[shape.key?.locationName ?? 'key']?.[0]);
       const v = entry[shape.value?.locationName ?? 'value']?.[0];
-      out[k] = readXml(model, shape.value ?? {}, v as XmlNode, `${where}.${k}`);
+      out[k] = readXml(model, shape.value ?? {}, v as XmlNode, `${where}.${k}`, depth + 1);
     }
     return out;
   }

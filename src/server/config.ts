@@ -28,7 +28,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Con
 
 export function validateConfig(c: Config): string | undefined {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) return `invalid port: ${c.port}`;
-  if (!(c.clockSpeed > 0)) return `invalid clock speed: ${c.clockSpeed}`;
+  if (!(c.clockSpeed > 0) || !(c.clockSpeed <= 1_000_000)) return `invalid clock speed (0 < N <= 1000000): ${c.clockSpeed}`;
   if (!/^\d{12}$/.test(c.defaultAccount)) return `the default account must be 12 digits: ${c.defaultAccount}`;
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(c.logLevel)) return `invalid log level: ${c.logLevel}`;
   return undefined;

@@ -34,6 +34,10 @@ export interface Config {
   defaultRegion: string;
   strictSigV4: boolean;
   maxBodyBytes: number;
+  /** A client must send all its headers within this time (slow clients are cut off with 408); default 30 s. */
+  headersTimeoutMs?: number;
+  /** ... and its whole request within this time; default 120 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface Logger {

@@ -64,6 +64,7 @@ export class ControlPlane {
 
   async dispatch(req: WireRequest, info: DispatchInfo): Promise<Dispatched> {
     const requestId = newRequestId();
+    const receivedAt = this.runtime.clock.date();
     let identified: Identified | undefined;
     let ctx: RequestContext | undefined;
     let input: Record<string, unknown> | undefined;
@@ -102,20 +103,21 @@ export class ControlPlane {
         }
         throw new AwsError('UnknownOperationException', `No operation of ${identified.entry.serviceId} matches ${req.method} ${req.path}.`, { status: 404 });
       }
-      if (!definition) throw notImplemented(identified.entry.serviceId, identified.op.name);
-      const handler = definition.handlers[identified.op.name];
-      input = parseInput(identified, req, definition.options.validationErrorCode);
-      if (!handler) throw notImplemented(identified.entry.serviceId, identified.op.name);
+      // Input is parsed and validated against the model before the not-implemented check, for every service:
+      // a malformed call gets AWS's validation error whether or not Cumulus serves the operation yet.
+      input = parseInput(identified, req, definition?.options.validationErrorCode);
+      const handler = definition?.handlers[identified.op.name];
+      if (!definition || !handler) throw notImplemented(identified.entry.serviceId, identified.op.name);
       const output = await this.invoke(handler, ctx, input);
       const result = renderOutput(identified, (output ?? {}) as Record<string, unknown>, requestId);
-      this.record(ctx, identified, input, output, result.status);
+      this.record(ctx, receivedAt, identified, input, output, result.status);
       return { result, service: identified.entry.id, operation: identified.op.name };
     } catch (e) {
       const err = toAwsError(e, this.runtime, requestId);
       if (err.code === 'NotImplemented') this.runtime.log.warn(`not implemented: ${identified?.entry.id ?? '?'} ${identified?.operationName ?? '?'}`);
       const protocol = identified?.protocol ?? guessProtocol(req);
       const result = renderError(identified?.model, protocol, err, requestId);
-      if (ctx && identified?.op) this.record(ctx, identified, input, undefined, result.status, err);
+      if (ctx && identified?.op) this.record(ctx, receivedAt, identified, input, undefined, result.status, err);
       return { result, service: identified?.entry.id ?? 'unknown', operation: identified?.operationName || '-' };
     }
   }
@@ -135,12 +137,12 @@ export class ControlPlane {
     return result instanceof Promise ? await result : result;
   }
 
-  private record(ctx: RequestContext, id: Identified, input: unknown, output: unknown, status: number, err?: AwsError): void {
+  private record(ctx: RequestContext, time: Date, id: Identified, input: unknown, output: unknown, status: number, err?: AwsError): void {
     this.runtime.bus.emit('api-call', {
       requestId: ctx.requestId,
-      time: ctx.clock.date(),
+      time,
       service: id.entry.id,
-      eventSource: `${id.entry.endpointPrefix}.amazonaws.com`,
+      eventSource: `${id.entry.signingName}.amazonaws.com`,
       operation: id.op!.name,
       account: ctx.account,
       region: ctx.region,
@@ -150,11 +152,17 @@ export class ControlPlane {
       readOnly: /^(Get|List|Describe|Lookup|Head|Search|Simulate|Check|Decode|Batch[Gg]et)/.test(id.op!.name),
       requestParameters: input ?? null,
       responseElements: output ?? null,
-      errorCode: err?.code,
+      errorCode: err ? trailErrorCode(id, err, status) : undefined,
       errorMessage: err?.message,
       status,
     });
   }
+}
+
+/** The error code as CloudTrail records it: EC2's "Client."/"Server." codes, else the exception's shape name. */
+function trailErrorCode(id: Identified, err: AwsError, status: number): string {
+  if (id.protocol === 'ec2') return `${status >= 500 ? 'Server' : 'Client'}.${err.code}`;
+  return id.model.errorsByCode.get(err.code)?.name ?? err.code;
 }
 
 function toAwsError(e: unknown, runtime: Runtime, requestId: string): AwsError {

@@ -14,6 +14,11 @@ export const VERSION: string = (() => {
   }
 })();
 
+/** The last instant a JavaScript Date can hold. */
+const MAX_EPOCH_MILLIS = 8.64e15;
+/** A million times real time: a year passes in about half a minute. Faster would overflow dates within hours. */
+export const MAX_CLOCK_SPEED = 1_000_000;
+
 const json = (status: number, body: unknown): HttpResult => ({
   status,
   headers: { 'content-type': 'application/json' },
@@ -85,13 +90,17 @@ export async function handleInternal(req: WireRequest, deps: InternalDeps): Prom
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
         return problem(400, 'expected a JSON body {"seconds": N} with N a non-negative number');
       }
+      // past the last date JavaScript can represent, every timestamp Cumulus writes would fail
+      if (runtime.clock.now() + seconds * 1000 > MAX_EPOCH_MILLIS) return problem(400, `advancing by ${seconds} seconds would pass the year 275760`);
       runtime.clock.advance(seconds);
       return json(200, { now: runtime.clock.date().toISOString(), epochMillis: runtime.clock.now(), speed: runtime.clock.getSpeed() });
     }
     case 'POST /_cumulus/clock/speed': {
       const body = parseBody(req);
       const speed = body?.speed;
-      if (typeof speed !== 'number' || !(speed > 0) || !Number.isFinite(speed)) return problem(400, 'expected a JSON body {"speed": N} with N > 0');
+      if (typeof speed !== 'number' || !(speed > 0) || !(speed <= MAX_CLOCK_SPEED)) {
+        return problem(400, `expected a JSON body {"speed": N} with 0 < N <= ${MAX_CLOCK_SPEED}`);
+      }
       runtime.clock.setSpeed(speed);
       return json(200, { now: runtime.clock.date().toISOString(), speed });
     }

@@ -78,12 +78,28 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
 
   for (const s of services) await s.options.init?.(runtime);
 
-  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    void handle(req, res);
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  // Slow clients (headers or body trickled) are cut off; Node checks these deadlines every connectionsCheckingInterval.
+  const headersTimeout = config.headersTimeoutMs ?? 30_000;
+  const requestTimeout = Math.max(config.requestTimeoutMs ?? 120_000, headersTimeout);
+  const server = http.createServer(
+    { requestTimeout, headersTimeout, keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.max(100, Math.min(5_000, headersTimeout / 4)) },
+    (req, res) => {
+      handle(req, res).catch((e: unknown) => {
+        // a bug in rendering or routing must cost one request, never the process
+        log.error(`unhandled: ${(e as Error)?.stack ?? String(e)}`);
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'content-type': 'text/plain', 'content-length': '0' });
+          res.end();
+        } else res.destroy();
+      });
+    },
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    // what Node itself would answer: 408 for a slow client, 431 for headers over the limit, else 400
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
   async function handle(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,7 +1,9 @@
 // Every service Cumulus serves. A service not listed here answers NotImplemented for its operations.
+import cloudtrail from './cloudtrail/provider.js';
 import type { ServiceDefinition } from './define.js';
+import iam from './iam/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts];
+  return [sts, iam, cloudtrail];
 }

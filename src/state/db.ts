@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import { assertNotNewer, migrate } from './migrations.js';
 
 export interface Scope {
   account: string;
@@ -32,6 +32,12 @@ export class Store {
       this.file = ':memory:';
     }
     this.db = new BetterSqlite3(this.file);
+    try {
+      assertNotNewer(this.db, this.file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     if (dataDir) {
       this.db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL); fsync at checkpoints.

@@ -17,7 +17,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {}
 
-export function migrate(db: BetterSqlite3.Database, file: string): void {
+/** Refuses data written by a newer Cumulus; called before anything (even the journal mode) touches the file. */
+export function assertNotNewer(db: BetterSqlite3.Database, file: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new SchemaTooNewError(
@@ -25,6 +26,11 @@ export function migrate(db: BetterSqlite3.Database, file: string): void {
         'Upgrade Cumulus, or start with another --data-dir; the data was not changed.',
     );
   }
+}
+
+export function migrate(db: BetterSqlite3.Database, file: string): void {
+  assertNotNewer(db, file);
+  const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);

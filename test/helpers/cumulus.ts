@@ -112,7 +112,7 @@ export async function spawnCumulus(args: string[] = [], env: Record<string, stri
     output: () => out,
     kill: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(signal);
       }),
