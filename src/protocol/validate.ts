@@ -14,7 +14,8 @@ export interface Problem {
 
 const patternCache = new Map<string, RegExp | null>();
 
-function compilePattern(pattern: string): RegExp | null {
+/** A model's (Java) pattern as a whole-string JS RegExp: Unicode mode first, then plain; null if JS cannot compile it. */
+export function compilePattern(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
   if (re !== undefined) return re;
   re = null;

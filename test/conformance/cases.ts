@@ -3,6 +3,7 @@
 // protocols) values of the wrong type. Every case is a whole input: a valid baseline with one change.
 import { type Operation, type ServiceModel, type Shape, shapeType, target } from '../../src/protocol/model.js';
 import { regexExamples } from './regex-example.js';
+import { compilePattern } from '../../src/protocol/validate.js';
 
 export type CaseKind = 'required' | 'enum' | 'length' | 'range' | 'pattern' | 'type';
 
@@ -19,23 +20,8 @@ export interface Case {
 const INTEGER_TYPES = new Set(['integer', 'long', 'short', 'byte']);
 const NUMBER_TYPES = new Set([...INTEGER_TYPES, 'float', 'double', 'bigdecimal', 'biginteger']);
 
-const patternCache = new Map<string, RegExp | null>();
-/** Compiled as Cumulus compiles the model's (Java) patterns: Unicode mode first, then plain. */
-function regex(pattern: string): RegExp | null {
-  let re = patternCache.get(pattern);
-  if (re !== undefined) return re;
-  re = null;
-  for (const flags of ['u', '']) {
-    try {
-      re = new RegExp(`^(?:${pattern})$`, flags);
-      break;
-    } catch {
-      /* next */
-    }
-  }
-  patternCache.set(pattern, re);
-  return re;
-}
+/** Compiled as Cumulus compiles the model's (Java) patterns. */
+const regex = compilePattern;
 
 function fits(shape: Shape, s: string): boolean {
   const re = shape.pattern ? regex(shape.pattern) : null;
