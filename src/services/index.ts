@@ -1,9 +1,10 @@
 // Every service Cumulus serves. A service not listed here answers NotImplemented for its operations.
 import cloudtrail from './cloudtrail/provider.js';
 import type { ServiceDefinition } from './define.js';
+import ec2 from './ec2/provider.js';
 import iam from './iam/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail];
+  return [sts, iam, cloudtrail, ec2];
 }

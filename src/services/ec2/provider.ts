@@ -1,0 +1,15 @@
+// EC2: handlers are grouped by concept in *-api.ts files and assembled here.
+import type { Ec2Operations } from '../../generated/ec2.js';
+import { defineService } from '../define.js';
+import { instanceHandlers, instanceLifecycle } from './instances-api.js';
+import { networkHandlers } from './network-api.js';
+
+export default defineService<Ec2Operations>(
+  'ec2',
+  { ...networkHandlers, ...instanceHandlers },
+  {
+    validationErrorCode: 'InvalidParameterValue',
+    init: (runtime) => instanceLifecycle.init(runtime),
+    stop: () => instanceLifecycle.stop(),
+  },
+);
