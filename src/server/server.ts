@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Clock } from '../clock/clock.js';
+import { shutdownDriver } from '../compute/shared.js';
 import { EventBus } from '../events/bus.js';
 import { AwsError } from '../protocol/errors.js';
 import type { WireRequest } from '../protocol/identify.js';
@@ -189,7 +190,8 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      for (const s of services) await s.options.stop?.();
+      for (const s of services) await s.options.stop?.(runtime);
+      await shutdownDriver(runtime);
       clock.stop();
       store.close();
     },

@@ -19,8 +19,8 @@ export interface ServiceOptions {
   validationErrorCode?: string;
   /** Called once when Cumulus starts (subscribe to the bus, restart workloads…). */
   init?(runtime: Runtime): void | Promise<void>;
-  /** Called when Cumulus stops. */
-  stop?(): void | Promise<void>;
+  /** Called when Cumulus stops (before the shared compute driver shuts down). */
+  stop?(runtime: Runtime): void | Promise<void>;
   /** Maps an access key this service issued (IAM user keys, STS session keys) to its account and caller. */
   resolveCaller?(runtime: Runtime, accessKeyId: string, sessionToken: string | undefined): ResolvedIdentity | undefined;
   /** The secret of an access key this service issued, for strict SigV4 verification. */

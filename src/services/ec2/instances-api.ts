@@ -4,7 +4,6 @@ import type { Ec2Operations, Instance, InstanceStateChange, Reservation } from '
 import { AwsError } from '../../protocol/errors.js';
 import { paginate } from '../../protocol/pagination.js';
 import type { Runtime } from '../../server/context.js';
-import { shutdownDriver } from '../../compute/shared.js';
 import type { Handlers } from '../define.js';
 import { attributeHandlers } from './instance-attributes.js';
 import { consoleHandlers } from './console.js';
@@ -240,21 +239,12 @@ export const instanceHandlers: Handlers<Ec2Operations> = {
   ...consoleHandlers,
 };
 
-/** The runtimes EC2 was started in (the service's stop hook does not say which one is stopping). */
-const runtimes = new Set<Runtime>();
-
 export const instanceLifecycle = {
   init(runtime: Runtime): void {
-    runtimes.add(runtime);
     engineFor(runtime).recover();
   },
-  /** Stops every workload and metadata listener; the records stay as they are (a restart boots them again). */
-  async stop(runtime?: Runtime): Promise<void> {
-    const which = runtime ? [runtime] : [...runtimes];
-    for (const rt of which) {
-      runtimes.delete(rt);
-      await shutdownEngine(rt);
-      await shutdownDriver(rt);
-    }
+  /** Stops the instances' metadata listeners and workloads; the records stay as they are (a restart boots them again). */
+  async stop(runtime: Runtime): Promise<void> {
+    await shutdownEngine(runtime);
   },
 };

@@ -10,6 +10,6 @@ export default defineService<Ec2Operations>(
   {
     validationErrorCode: 'InvalidParameterValue',
     init: (runtime) => instanceLifecycle.init(runtime),
-    stop: () => instanceLifecycle.stop(),
+    stop: (runtime) => instanceLifecycle.stop(runtime),
   },
 );
