@@ -96,13 +96,14 @@ curl -s -o /dev/null -w '%{http_code}' "$IMDS/latest/meta-data/instance-id" > md
 ROLE=$(curl -s -H "X-aws-ec2-metadata-token: $T" "$IMDS/latest/meta-data/iam/security-credentials/")
 curl -s -H "X-aws-ec2-metadata-token: $T" "$IMDS/latest/meta-data/iam/security-credentials/$ROLE" > creds.json
 curl -s -H "X-aws-ec2-metadata-token: $T" "$IMDS/latest/dynamic/instance-identity/document" > identity.json
-${REAL_PYTHON} -c "import boto3, json; print(json.dumps(boto3.client('sts').get_caller_identity()))" > caller.json 2> caller.err
 cat > var/lib/cloud/scripts/per-boot/web <<EOF
 #!/bin/sh
 cd "\\$CUMULUS_ROOT" && nohup ${REAL_PYTHON} -m http.server ${port} --bind 127.0.0.1 > web.log 2>&1 &
 EOF
 chmod +x var/lib/cloud/scripts/per-boot/web
 ./var/lib/cloud/scripts/per-boot/web
+${REAL_PYTHON} -c "import boto3, json; print(json.dumps(boto3.client('sts').get_caller_identity()))" > caller.json 2> caller.err
+echo ok > done.txt
 echo "user data done"
 `;
     const run = await ec2.send(
@@ -132,7 +133,8 @@ echo "user data done"
     assert.match(running.PublicIpAddress!, /^\d+\.\d+\.\d+\.\d+$/);
     assert.equal(running.PublicDnsName, `ec2-${running.PublicIpAddress!.replace(/\./g, '-')}.compute-1.amazonaws.com`);
     const base = `http://127.0.0.1:${port}`;
-    await until('the instance web server', async () => ((await httpGet(`${base}/caller.json`)).status === 200 ? true : undefined));
+    // boto3's import and credential fetch inside the instance can take seconds on a loaded machine
+    await until('the instance web server', async () => ((await httpGet(`${base}/done.txt`)).status === 200 ? true : undefined), 60_000);
     assert.equal((await httpGet(`${base}/root.txt`)).text, 'kept\n');
     assert.equal((await httpGet(`${base}/media/ephemeral0/eph.txt`)).text, 'lost\n');
     assert.equal((await httpGet(`${base}/md-instance-id.txt`)).text, id);

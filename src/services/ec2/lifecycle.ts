@@ -20,6 +20,12 @@ import { INIT_SCRIPT, prepareRoot, ROOT_PATHS } from './user-data.js';
 const TERMINATED_VISIBLE_MS = 60 * 60_000;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Mounts other EC2 code adds to an instance's workload at each start (attached EBS volumes: volumes.ts). */
+const mountSources: ((ctx: Ec2Ctx, r: InstanceRecord, baseDir: string) => MountSpec[])[] = [];
+export function registerInstanceMounts(fn: (ctx: Ec2Ctx, r: InstanceRecord, baseDir: string) => MountSpec[]): void {
+  mountSources.push(fn);
+}
+
 export function bootDelayMs(): number {
   const s = Number(process.env.CUMULUS_EC2_BOOT_SECONDS ?? 2);
   return Number.isFinite(s) && s >= 0 ? s * 1000 : 2000;
@@ -126,6 +132,7 @@ export class Engine {
     prepareRoot(root, r.UserData ? Buffer.from(r.UserData, 'base64') : undefined, firstBoot);
     const mounts: MountSpec[] = [];
     if (spec?.storage) mounts.push({ source: path.join(store, 'ephemeral0'), target: 'media/ephemeral0' });
+    for (const fn of mountSources) mounts.push(...fn(ctx, r, this.baseDir));
     l.imds ??= await startImds(ctx, r.InstanceId);
     const env: Record<string, string> = {
       PATH: `${path.join(root, ROOT_PATHS.bin)}:${path.join(root, 'usr/local/bin')}:${process.env.PATH ?? DEFAULT_PATH}`,

@@ -3,10 +3,11 @@ import type { Ec2Operations } from '../../generated/ec2.js';
 import { defineService } from '../define.js';
 import { instanceHandlers, instanceLifecycle } from './instances-api.js';
 import { networkHandlers } from './network-api.js';
+import { volumeHandlers } from './volumes-api.js';
 
 export default defineService<Ec2Operations>(
   'ec2',
-  { ...networkHandlers, ...instanceHandlers },
+  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers },
   {
     validationErrorCode: 'InvalidParameterValue',
     init: (runtime) => instanceLifecycle.init(runtime),
