@@ -44,6 +44,13 @@ export function removeTags(existing: TagMap, keys: string[]): TagMap {
   return out;
 }
 
-export function tagList(tags: TagMap | undefined): Tag[] {
+/** The tags as AWS lists them: [{Key, Value}]. */
+export function tagList(tags: TagMap | undefined): { Key: string; Value: string }[] {
   return Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The tag list, or undefined when there are none (for outputs that leave the member out). */
+export function tagListOrUndefined(tags: TagMap | undefined): { Key: string; Value: string }[] | undefined {
+  const list = tagList(tags);
+  return list.length ? list : undefined;
 }

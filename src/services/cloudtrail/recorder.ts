@@ -14,11 +14,6 @@ export const EVENT_VERSION = '1.09';
 /** Services whose events AWS records in us-east-1 whatever region the client named. */
 const GLOBAL_SOURCES = new Set(['iam.amazonaws.com', 'cloudfront.amazonaws.com', 'route53.amazonaws.com', 'organizations.amazonaws.com', 'waf.amazonaws.com']);
 
-/** The event source AWS writes: the service's signing name (ecr.amazonaws.com, dynamodb.amazonaws.com for DynamoDB Streams). */
-export function eventSourceOf(e: Pick<ApiCallEvent, 'eventSource'>): string {
-  return e.eventSource;
-}
-
 /** 2024-01-05T21:04:12Z: CloudTrail's eventTime has no fraction of a second. */
 export function eventTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -30,7 +25,7 @@ export function recordedRegion(eventSource: string, region: string): string {
 }
 
 export function toRecord(e: ApiCallEvent): { scope: Scope; record: EventRecord } {
-  const eventSource = eventSourceOf(e);
+  const eventSource = e.eventSource; // the signing name, as AWS writes it (ecr.amazonaws.com …)
   const region = recordedRegion(eventSource, e.region);
   const eventId = randomUUID();
   const failed = e.errorCode !== undefined;

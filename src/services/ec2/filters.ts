@@ -103,9 +103,22 @@ export function pickByIds<T>(items: T[], ids: string[] | undefined, idOf: (item:
   return out;
 }
 
-/** NextToken / MaxResults over an already filtered list. */
-export function pageOf<T>(items: T[], input: { NextToken?: string; MaxResults?: number }, keyOf: (item: T) => string): { items: T[]; NextToken?: string } {
-  if (!input.NextToken && !input.MaxResults) return { items };
-  const p = paginate(items, keyOf, { token: input.NextToken, max: input.MaxResults, defaultMax: 1000, invalidTokenCode: 'InvalidNextToken' });
+/**
+ * NextToken / MaxResults over an already filtered list. Without `defaultMax`, a call that asks for no page
+ * gets everything (as the networking Describe calls answer); with it, pages of that size.
+ */
+export function pageOf<T>(
+  items: T[],
+  input: { NextToken?: string; MaxResults?: number },
+  keyOf: (item: T) => string,
+  options: { defaultMax?: number; invalidTokenCode?: string } = {},
+): { items: T[]; NextToken?: string } {
+  if (!options.defaultMax && !input.NextToken && !input.MaxResults) return { items };
+  const p = paginate(items, keyOf, {
+    token: input.NextToken,
+    max: input.MaxResults,
+    defaultMax: options.defaultMax ?? 1000,
+    invalidTokenCode: options.invalidTokenCode ?? 'InvalidNextToken',
+  });
   return { items: p.items, NextToken: p.next };
 }

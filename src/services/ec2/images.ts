@@ -2,9 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Ec2Operations, Image } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
-import { paginate } from '../../protocol/pagination.js';
 import type { Handlers } from '../define.js';
-import { applyFilters } from './filters.js';
+import { applyFilters, pageOf } from './filters.js';
 
 export const AMAZON_OWNER = '137112412989';
 export const CANONICAL_OWNER = '099720109477';
@@ -164,7 +163,7 @@ export const imageHandlers: Handlers<Ec2Operations> = {
       images = images.filter((i) => i.Public || i.OwnerId === ctx.account);
     }
     images = applyFilters(images, input.Filters, accessors);
-    const page = paginate(images, (i) => i.ImageId, { token: input.NextToken, max: input.MaxResults, defaultMax: 1000, invalidTokenCode: 'InvalidNextToken' });
-    return { Images: page.items.map((i) => structuredClone(i.image)), NextToken: page.next };
+    const page = pageOf(images, input, (i) => i.ImageId, { defaultMax: 1000 });
+    return { Images: page.items.map((i) => structuredClone(i.image)), NextToken: page.NextToken };
   },
 };

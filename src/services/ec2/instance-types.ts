@@ -2,9 +2,8 @@
 // DescribeInstanceTypes / DescribeInstanceTypeOfferings over it.
 import type { Ec2Operations, InstanceTypeInfo, InstanceTypeOffering } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
-import { paginate } from '../../protocol/pagination.js';
 import type { Handlers } from '../define.js';
-import { applyFilters } from './filters.js';
+import { applyFilters, pageOf } from './filters.js';
 import { availabilityZones } from './network.js';
 
 type TypeName = NonNullable<InstanceTypeInfo['InstanceType']>;
@@ -202,8 +201,8 @@ export const instanceTypeHandlers: Handlers<Ec2Operations> = {
       specs = specs.filter((s) => input.InstanceTypes!.includes(s.name as TypeName));
     }
     specs = applyFilters(specs, input.Filters, instanceTypeFilterAccessors);
-    const page = paginate(specs, (s) => s.name, { token: input.NextToken, max: input.MaxResults, defaultMax: 100, invalidTokenCode: 'InvalidNextToken' });
-    return { InstanceTypes: page.items.map(instanceTypeInfo), NextToken: page.next };
+    const page = pageOf(specs, input, (s) => s.name, { defaultMax: 100 });
+    return { InstanceTypes: page.items.map(instanceTypeInfo), NextToken: page.NextToken };
   },
   DescribeInstanceTypeOfferings(ctx, input) {
     const locationType = input.LocationType ?? 'region';
@@ -219,7 +218,7 @@ export const instanceTypeHandlers: Handlers<Ec2Operations> = {
       'instance-type': (o) => o.InstanceType,
       location: (o) => o.Location,
     });
-    const page = paginate(filtered, (o) => `${o.InstanceType}@${o.Location}`, { token: input.NextToken, max: input.MaxResults, defaultMax: 1000, invalidTokenCode: 'InvalidNextToken' });
-    return { InstanceTypeOfferings: page.items, NextToken: page.next };
+    const page = pageOf(filtered, input, (o) => `${o.InstanceType}@${o.Location}`, { defaultMax: 1000 });
+    return { InstanceTypeOfferings: page.items, NextToken: page.NextToken };
   },
 };

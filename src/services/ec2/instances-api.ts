@@ -2,13 +2,12 @@
 // attributes and console output assembled from their own files.
 import type { Ec2Operations, Instance, InstanceStateChange, Reservation } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
-import { paginate } from '../../protocol/pagination.js';
 import type { Runtime } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { attributeHandlers } from './instance-attributes.js';
 import { consoleHandlers } from './console.js';
 import { dryRun } from './dry-run.js';
-import { applyFilters } from './filters.js';
+import { applyFilters, pageOf } from './filters.js';
 import { imageHandlers } from './images.js';
 import { instanceTypeHandlers } from './instance-types.js';
 import { instancesNotFound, instanceTable, listRecords, putRecord, recordsByIds, stateOf, toInstance, type InstanceRecord } from './instances.js';
@@ -92,7 +91,7 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
     const records = input.InstanceIds?.length ? recordsByIds(ctx, input.InstanceIds) : listRecords(ctx);
     const views = records.map((r) => Object.assign(toInstance(ctx, r), { _r: r }));
     const filtered = applyFilters(views, input.Filters, instanceAccessors);
-    const page = paginate(filtered, (i) => i.InstanceId!, { token: input.NextToken, max: input.MaxResults ?? 1000, invalidTokenCode: 'InvalidParameterValue' });
+    const page = pageOf(filtered, input, (i) => i.InstanceId!, { defaultMax: 1000, invalidTokenCode: 'InvalidParameterValue' });
     const reservations: Reservation[] = [];
     for (const v of page.items) {
       const { _r, ...instance } = v;
@@ -103,7 +102,7 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
       }
       res.Instances!.push(instance);
     }
-    return { Reservations: reservations, NextToken: page.next };
+    return { Reservations: reservations, NextToken: page.NextToken };
   },
 
   DescribeInstanceStatus(ctx, input) {
@@ -134,8 +133,8 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
       'instance-status.reachability': (s) => s.InstanceStatus.Details?.[0]?.Status,
       'system-status.reachability': (s) => s.SystemStatus.Details?.[0]?.Status,
     });
-    const page = paginate(filtered, (s) => s.InstanceId, { token: input.NextToken, max: input.MaxResults ?? 1000, invalidTokenCode: 'InvalidParameterValue' });
-    return { InstanceStatuses: page.items, NextToken: page.next };
+    const page = pageOf(filtered, input, (s) => s.InstanceId, { defaultMax: 1000, invalidTokenCode: 'InvalidParameterValue' });
+    return { InstanceStatuses: page.items, NextToken: page.NextToken };
   },
 
   StartInstances(ctx, input) {

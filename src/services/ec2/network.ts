@@ -18,15 +18,7 @@ import { availabilityZones } from './regions.js';
 export type { Ec2Ctx } from './net-store.js';
 export { availabilityZones } from './regions.js';
 
-export interface SubnetInfo {
-  SubnetId: string;
-  VpcId: string;
-  AvailabilityZone: string;
-  AvailabilityZoneId: string;
-  CidrBlock: string;
-  MapPublicIpOnLaunch: boolean;
-  DefaultForAz: boolean;
-}
+export type SubnetInfo = Pick<SubnetRecord, 'SubnetId' | 'VpcId' | 'AvailabilityZone' | 'AvailabilityZoneId' | 'CidrBlock' | 'MapPublicIpOnLaunch' | 'DefaultForAz'>;
 
 export const ruleId = () => ec2Id('sgr');
 

@@ -1,4 +1,5 @@
 // Security groups: Create/Describe/Delete, Authorize/Revoke Ingress/Egress, DescribeSecurityGroupRules, tags.
+import { arn } from '../../protocol/ids.js';
 import type { Ec2Operations, IpPermission, SecurityGroup } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { Handlers } from '../define.js';
@@ -10,7 +11,7 @@ import { defaultVpc, ensureDefaultVpc, getVpc, groupInUse, newGroup } from './ne
 import { describeRule, expand, permissionsOf, permissionsView, ruleView, sameRule, type LegacyRule } from './sg-rules.js';
 import { registerTaggable, tagList, tagsFromSpecs } from './tagging.js';
 
-const groupArn = (ctx: Ec2Ctx, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/${id}`;
+const groupArn = (ctx: Ec2Ctx, id: string) => arn({ service: 'ec2', region: ctx.region, account: ctx.account, resource: `security-group/${id}` });
 
 export function groupView(ctx: Ec2Ctx, g: GroupRecord): SecurityGroup {
   return {
@@ -103,19 +104,8 @@ function revoke(
   tables(ctx).groups.put(scope(ctx), g.GroupId, g);
   return {
     Return: true,
-    RevokedSecurityGroupRules: remove.map((r) => ({
-      SecurityGroupRuleId: r.SecurityGroupRuleId,
-      GroupId: g.GroupId,
-      IsEgress: egress,
-      IpProtocol: r.IpProtocol,
-      FromPort: r.FromPort ?? -1,
-      ToPort: r.ToPort ?? -1,
-      CidrIpv4: r.CidrIpv4,
-      CidrIpv6: r.CidrIpv6,
-      PrefixListId: r.PrefixListId,
-      ReferencedGroupId: r.ReferencedGroupId,
-      Description: r.Description,
-    })),
+    // the revoked rule is the rule's own view, with the referenced group flat as this shape has it
+    RevokedSecurityGroupRules: remove.map((r) => ({ ...ruleView(ctx, g, r, egress), ReferencedGroupId: r.ReferencedGroupId })),
   };
 }
 

@@ -1,4 +1,5 @@
 // Security group rules: IpPermissions in, one stored rule per source out, and back to AWS's shapes.
+import { arn } from '../../protocol/ids.js';
 import type { IpPermission, SecurityGroupRule } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
 import { formatCidr, parseCidr } from './cidr.js';
@@ -148,7 +149,7 @@ export function ruleView(ctx: Ec2Ctx, g: GroupRecord, r: RuleRecord, egress: boo
     PrefixListId: r.PrefixListId,
     ReferencedGroupInfo: r.ReferencedGroupId ? { GroupId: r.ReferencedGroupId, UserId: ctx.account } : undefined,
     Description: r.Description,
-    SecurityGroupRuleArn: `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group-rule/${r.SecurityGroupRuleId}`,
+    SecurityGroupRuleArn: arn({ service: 'ec2', region: ctx.region, account: ctx.account, resource: `security-group-rule/${r.SecurityGroupRuleId}` }),
     Tags: [],
   };
 }

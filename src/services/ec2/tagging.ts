@@ -90,7 +90,5 @@ export function tagsFromSpecs(specs: { ResourceType?: string; Tags?: { Key?: str
   return tags;
 }
 
-export function tagList(tags: TagMap | undefined): Tag[] | undefined {
-  const list = Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-  return list.length ? list : undefined;
-}
+/** EC2 leaves Tags out of a resource that has none. */
+export { tagListOrUndefined as tagList } from '../../protocol/tags.js';

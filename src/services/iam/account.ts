@@ -1,11 +1,12 @@
 // Account-wide views of IAM: GetAccountSummary, GetAccountAuthorizationDetails.
 import type { IamOperations, PolicyDetail } from '../../generated/iam.js';
+import { tagList } from '../../protocol/tags.js';
 import type { Handlers } from '../define.js';
 import { awsManagedPolicies } from './aws-managed.js';
 import { encodeDocument, findGroup, nameOfArn } from './lookup.js';
 import { profilesOfRole } from './roles.js';
 import { iamScope, tables, type GroupRecord } from './store.js';
-import { boundaryView, iamTagList, instanceProfileView, policyUsage, policyView } from './views.js';
+import { groupView, instanceProfileView, policyUsage, policyView, roleView, userView } from './views.js';
 
 const inline = (policies: Record<string, string>): PolicyDetail[] =>
   Object.entries(policies).map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeDocument(doc) }));
@@ -66,43 +67,28 @@ export const accountHandlers: Handlers<IamOperations> = {
     return {
       UserDetailList: want('User')
         ? t.users.list(scope).map((u) => ({
-            Path: u.Path,
-            UserName: u.UserName,
-            UserId: u.UserId,
-            Arn: u.Arn,
-            CreateDate: u.CreateDate,
+            ...userView(u),
             UserPolicyList: inline(u.InlinePolicies),
             GroupList: u.Groups.map((k) => findGroup(ctx, k)).filter((g): g is GroupRecord => !!g).map((g) => g.GroupName),
             AttachedManagedPolicies: attached(u.AttachedPolicies),
-            PermissionsBoundary: boundaryView(u.PermissionsBoundary),
-            Tags: iamTagList(u.Tags),
+            Tags: tagList(u.Tags),
           }))
         : [],
       GroupDetailList: want('Group')
         ? t.groups.list(scope).map((g) => ({
-            Path: g.Path,
-            GroupName: g.GroupName,
-            GroupId: g.GroupId,
-            Arn: g.Arn,
-            CreateDate: g.CreateDate,
+            ...groupView(g),
             GroupPolicyList: inline(g.InlinePolicies),
             AttachedManagedPolicies: attached(g.AttachedPolicies),
           }))
         : [],
       RoleDetailList: want('Role')
         ? t.roles.list(scope).map((r) => ({
-            Path: r.Path,
-            RoleName: r.RoleName,
-            RoleId: r.RoleId,
-            Arn: r.Arn,
-            CreateDate: r.CreateDate,
-            AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument),
+            // the views' members this shape lacks (Description, MaxSessionDuration) are not serialized
+            ...roleView(r),
             InstanceProfileList: profilesOfRole(ctx, r.RoleName).map((p) => instanceProfileView(ctx, p, false)),
             RolePolicyList: inline(r.InlinePolicies),
             AttachedManagedPolicies: attached(r.AttachedPolicies),
-            PermissionsBoundary: boundaryView(r.PermissionsBoundary),
-            Tags: iamTagList(r.Tags),
-            RoleLastUsed: r.RoleLastUsed ?? {},
+            Tags: tagList(r.Tags),
           }))
         : [],
       Policies: managed.map((p) => {

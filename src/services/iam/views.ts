@@ -1,11 +1,9 @@
 // Records → IAM's output shapes.
 import type { AttachedPermissionsBoundary, Group, InstanceProfile, Policy, Role, User } from '../../generated/iam.js';
+import { tagListOrUndefined } from '../../protocol/tags.js';
 import { type IamCtx, encodeDocument, findRole } from './lookup.js';
 import { type GroupRecord, type InstanceProfileRecord, type ManagedPolicyRecord, type RoleRecord, type UserRecord, iamScope, tables } from './store.js';
 
-/** Tags as IAM's Tag shape (Value always present). */
-export const iamTagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-const tagsOrUndefined = (tags: Record<string, string>) => (Object.keys(tags).length ? iamTagList(tags) : undefined);
 
 export function boundaryView(arn: string | undefined): AttachedPermissionsBoundary | undefined {
   return arn ? { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn } : undefined;
@@ -19,7 +17,7 @@ export function userView(u: UserRecord, full = true): User {
     Arn: u.Arn,
     CreateDate: u.CreateDate,
     PermissionsBoundary: full ? boundaryView(u.PermissionsBoundary) : undefined,
-    Tags: full ? tagsOrUndefined(u.Tags) : undefined,
+    Tags: full ? tagListOrUndefined(u.Tags) : undefined,
   };
 }
 
@@ -35,7 +33,7 @@ export function roleView(r: RoleRecord, full = true): Role {
     Description: r.Description,
     MaxSessionDuration: r.MaxSessionDuration,
     PermissionsBoundary: full ? boundaryView(r.PermissionsBoundary) : undefined,
-    Tags: full ? tagsOrUndefined(r.Tags) : undefined,
+    Tags: full ? tagListOrUndefined(r.Tags) : undefined,
     RoleLastUsed: full ? (r.RoleLastUsed ?? {}) : undefined,
   };
 }
@@ -53,7 +51,7 @@ export function instanceProfileView(ctx: IamCtx, p: InstanceProfileRecord, withT
     Arn: p.Arn,
     CreateDate: p.CreateDate,
     Roles: roles.map((r) => roleView(r, false)),
-    Tags: withTags ? tagsOrUndefined(p.Tags) : undefined,
+    Tags: withTags ? tagListOrUndefined(p.Tags) : undefined,
   };
 }
 
@@ -90,6 +88,6 @@ export function policyView(p: ManagedPolicyRecord, usage: PolicyUsage, withTags 
     Description: p.Description,
     CreateDate: p.CreateDate,
     UpdateDate: p.UpdateDate,
-    Tags: withTags ? tagsOrUndefined(p.Tags) : undefined,
+    Tags: withTags ? tagListOrUndefined(p.Tags) : undefined,
   };
 }
