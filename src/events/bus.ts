@@ -19,9 +19,56 @@ export interface ApiCallEvent {
   status: number;
 }
 
+/** One CloudWatch datapoint as PutMetricData takes it (Value, or Values+Counts, or StatisticValues). */
+export interface MetricDatum {
+  MetricName: string;
+  Dimensions?: { Name: string; Value: string }[];
+  Timestamp: Date;
+  Value?: number;
+  Values?: number[];
+  Counts?: number[];
+  StatisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
+  Unit?: string;
+  StorageResolution?: number;
+}
+
+/** Metrics a service publishes (AWS/EC2, AWS/Lambda, AWS/ApiGateway …); CloudWatch stores them. */
+export interface MetricEvent {
+  account: string;
+  region: string;
+  namespace: string;
+  datums: MetricDatum[];
+}
+
+/** An event a service emits onto the account's default EventBridge bus, in EventBridge's envelope terms. */
+export interface AwsEvent {
+  account: string;
+  region: string;
+  /** e.g. aws.ec2 */
+  source: string;
+  /** e.g. EC2 Instance State-change Notification */
+  detailType: string;
+  detail: Record<string, unknown>;
+  resources: string[];
+  time: Date;
+}
+
+/** Lines a workload wrote, for CloudWatch Logs (a Lambda environment's output, an ECS task's awslogs). */
+export interface LogEventsEvent {
+  account: string;
+  region: string;
+  logGroupName: string;
+  logStreamName: string;
+  /** timestamps in epoch ms, ascending */
+  events: { timestamp: number; message: string }[];
+}
+
 export interface BusEvents {
   'api-call': ApiCallEvent;
   reset: { service?: string };
+  metric: MetricEvent;
+  'aws-event': AwsEvent;
+  'log-events': LogEventsEvent;
 }
 
 type Handler<T> = (event: T) => void;

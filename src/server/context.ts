@@ -1,6 +1,9 @@
 // The explicit request context every provider receives.
 import type { Clock } from '../clock/clock.js';
 import type { EventBus } from '../events/bus.js';
+import type { TargetRegistry } from '../events/targets.js';
+import type { FaultRegistry } from './faults.js';
+import type { HttpRegistry } from './http-planes.js';
 import type { Store } from '../state/db.js';
 
 export interface Caller {
@@ -22,6 +25,12 @@ export interface Runtime {
   bus: EventBus;
   config: Config;
   log: Logger;
+  /** fault kinds services can be made to suffer (POST /_cumulus/faults) */
+  faults: FaultRegistry;
+  /** alarm actions and EventBridge targets, dispatched by ARN to the owning service */
+  targets: TargetRegistry;
+  /** data planes served on the main port (API Gateway, function URLs, load balancers) */
+  http: HttpRegistry;
 }
 
 export interface Config {

@@ -5,6 +5,7 @@ import type { WireRequest } from '../protocol/identify.js';
 import type { HttpResult } from '../protocol/wire.js';
 import type { Runtime } from './context.js';
 import type { ControlPlane } from './dispatch.js';
+import { FaultError, type FaultSpec } from './faults.js';
 
 export const VERSION: string = (() => {
   try {
@@ -104,7 +105,27 @@ export async function handleInternal(req: WireRequest, deps: InternalDeps): Prom
       runtime.clock.setSpeed(speed);
       return json(200, { now: runtime.clock.date().toISOString(), speed });
     }
+    case 'GET /_cumulus/faults':
+      return json(200, { faults: runtime.faults.list() });
+    case 'GET /_cumulus/faults/kinds':
+      return json(200, { kinds: runtime.faults.kindNames() });
+    case 'POST /_cumulus/faults': {
+      const body = parseBody(req);
+      if (!body || typeof body.kind !== 'string') return problem(400, 'expected a JSON body {"kind": "...", ...} naming the fault; GET /_cumulus/faults/kinds lists them');
+      try {
+        return json(201, { fault: runtime.faults.inject(body as FaultSpec) });
+      } catch (err) {
+        if (err instanceof FaultError) return problem(400, err.message);
+        throw err;
+      }
+    }
+    case 'DELETE /_cumulus/faults':
+      return json(200, { cleared: runtime.faults.clearAll() });
     default:
+      if (req.method === 'DELETE' && route.startsWith('DELETE /_cumulus/faults/')) {
+        const id = decodeURIComponent(route.slice('DELETE /_cumulus/faults/'.length));
+        return runtime.faults.clear(id) ? json(200, { cleared: 1 }) : problem(404, `no active fault ${id}`);
+      }
       return problem(404, `no internal endpoint ${route}`);
   }
 }

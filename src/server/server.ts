@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Clock } from '../clock/clock.js';
 import { shutdownDriver } from '../compute/shared.js';
 import { EventBus } from '../events/bus.js';
+import { TargetRegistry } from '../events/targets.js';
 import { AwsError } from '../protocol/errors.js';
 import type { WireRequest } from '../protocol/identify.js';
 import { requestId } from '../protocol/ids.js';
@@ -13,11 +14,12 @@ import { Store } from '../state/db.js';
 import { DEFAULTS } from './config.js';
 import type { Config, Runtime } from './context.js';
 import { ControlPlane } from './dispatch.js';
+import { FaultRegistry } from './faults.js';
+import { HANDLED, HttpRegistry, type DataPlane } from './http-planes.js';
 import { handleInternal } from './internal.js';
 import { createLogger } from './log.js';
 
-/** A handler for traffic that is not an AWS API call (API Gateway URLs, load balancers, IMDS…). */
-export type DataPlane = (req: WireRequest, info: { host: string; raw: http.IncomingMessage }) => Promise<HttpResult | undefined> | HttpResult | undefined;
+export type { DataPlane } from './http-planes.js';
 
 export interface Cumulus {
   runtime: Runtime;
@@ -71,10 +73,18 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
   const clock = new Clock({ speed: config.clockSpeed });
   const store = new Store(config.dataDir);
   const bus = new EventBus();
-  const runtime: Runtime = { clock, store, bus, config, log };
+  const runtime: Runtime = {
+    clock,
+    store,
+    bus,
+    config,
+    log,
+    faults: new FaultRegistry(() => clock.date()),
+    targets: new TargetRegistry(),
+    http: new HttpRegistry(),
+  };
   const services = allServices();
   const controlPlane = new ControlPlane(runtime, services);
-  const dataPlanes: DataPlane[] = [];
   const startedAt = Date.now();
 
   for (const s of services) await s.options.init?.(runtime);
@@ -95,6 +105,17 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
       });
     },
   );
+  server.on('upgrade', (raw, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    for (const plane of runtime.http.upgrades) {
+      try {
+        if (plane(raw, socket, head)) return;
+      } catch (e) {
+        log.error(`upgrade: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
     // what Node itself would answer: 408 for a slow client, 431 for headers over the limit, else 400
@@ -134,10 +155,15 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
         operation = `${wire.method} ${path}`;
         result = await handleInternal(wire, { runtime, controlPlane, startedAt });
       } else {
-        let planeResult: HttpResult | undefined;
-        for (const plane of dataPlanes) {
-          planeResult = await plane(wire, { host, raw });
+        let planeResult: HttpResult | typeof HANDLED | undefined;
+        const sourceIp = (raw.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+        for (const plane of runtime.http.planes) {
+          planeResult = await plane(wire, { host, raw, res, sourceIp });
           if (planeResult) break;
+        }
+        if (planeResult === HANDLED) {
+          log.info(`data-plane ${wire.method} ${path} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
+          return;
         }
         if (planeResult) {
           service = 'data-plane';
@@ -184,12 +210,13 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
     url,
     port,
     startedAt,
-    addDataPlane: (plane) => dataPlanes.push(plane),
+    addDataPlane: (plane) => runtime.http.addDataPlane(plane),
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      runtime.faults.clearAll();
       for (const s of services) await s.options.stop?.(runtime);
       await shutdownDriver(runtime);
       clock.stop();
