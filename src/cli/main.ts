@@ -1,7 +1,8 @@
-// The `cumulus` command: start, status, reset.
+// The `cumulus` command: start, status, reset, fault.
 import { parseArgs } from 'node:util';
 import { configFromEnv, DEFAULTS, validateConfig } from '../server/config.js';
 import type { Config } from '../server/context.js';
+import { FAULT_USAGE, faultCommand } from './faults.js';
 
 const USAGE = `Usage: cumulus <command> [options]
 
@@ -9,7 +10,7 @@ Commands:
   start     Start Cumulus (default port 4566)
   status    Show whether a Cumulus is running, and its services
   reset     Drop all state (or --service NAME's)
-
+${FAULT_USAGE}
 Options (start):
   --host H            address to listen on (CUMULUS_HOST, default 127.0.0.1)
   --port P            port (CUMULUS_PORT, default 4566)
@@ -18,7 +19,7 @@ Options (start):
   --log-level L       debug|info|warn|error|silent (CUMULUS_LOG_LEVEL)
   --default-account A account for credentials that name none (CUMULUS_DEFAULT_ACCOUNT, 000000000000)
   --strict-sigv4      verify SigV4 signatures (CUMULUS_STRICT_SIGV4)
-Options (status, reset):
+Options (status, reset, fault):
   --endpoint URL      the Cumulus to talk to (CUMULUS_ENDPOINT, default http://127.0.0.1:4566)
   --service NAME      (reset) only this service's state
 `;
@@ -72,10 +73,11 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', shutdown);
     return -1; // keep running
   }
-  if (command === 'status' || command === 'reset') {
-    const { values } = parseArgs({ args: rest, options: { endpoint: { type: 'string' }, service: { type: 'string' } } });
+  if (command === 'status' || command === 'reset' || command === 'fault') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: command === 'fault', options: { endpoint: { type: 'string' }, service: { type: 'string' } } });
     const endpoint = (values.endpoint ?? process.env.CUMULUS_ENDPOINT ?? `http://127.0.0.1:${process.env.CUMULUS_PORT ?? 4566}`).replace(/\/$/, '');
     try {
+      if (command === 'fault') return await faultCommand(endpoint, positionals, (s) => process.stdout.write(s));
       if (command === 'status') {
         const res = await fetch(`${endpoint}/_cumulus/health`);
         const health = (await res.json()) as { version: string; uptime: number; services: Record<string, { implemented: boolean; operations: number }> };
@@ -91,6 +93,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     } catch (err) {
+      if (!(err instanceof TypeError)) {
+        process.stderr.write(`cumulus: ${(err as Error).message}\n`);
+        return 2;
+      }
       process.stderr.write(`cumulus: no Cumulus answers at ${endpoint} (${(err as Error).message})\n`);
       return 1;
     }
