@@ -27,26 +27,27 @@ export function escapeXml(value: string): string {
 export type XmlFlavor = 'query' | 'ec2' | 'rest-xml';
 
 export class XmlWriter {
-  private parts: string[] = [];
+  // one growing string: V8's ropes make += cheaper than collecting parts and joining (4 MB DescribeInstances)
+  private s = '';
 
   open(name: string, attrs?: string): this {
-    this.parts.push(`<${name}${attrs ? ' ' + attrs : ''}>`);
+    this.s += attrs ? `<${name} ${attrs}>` : `<${name}>`;
     return this;
   }
   close(name: string): this {
-    this.parts.push(`</${name}>`);
+    this.s += `</${name}>`;
     return this;
   }
   leaf(name: string, text: string): this {
-    this.parts.push(`<${name}>${escapeXml(text)}</${name}>`);
+    this.s += `<${name}>${escapeXml(text)}</${name}>`;
     return this;
   }
   raw(s: string): this {
-    this.parts.push(s);
+    this.s += s;
     return this;
   }
   toString(): string {
-    return this.parts.join('');
+    return this.s;
   }
 }
 
@@ -72,58 +73,114 @@ function scalarText(model: ServiceModel, ref: Shape, value: unknown, flavor: Xml
   }
 }
 
-/** Writes the members of a structure value (not the structure's own element). */
-export function writeMembers(w: XmlWriter, model: ServiceModel, ref: Shape, value: Record<string, unknown>, flavor: XmlFlavor): void {
-  const shape = target(model, ref);
-  for (const [name, member] of Object.entries(shape.members ?? {})) {
-    if (member.location) continue; // headers, status codes, uri labels: not in the body
-    const v = value[name];
-    if (v === undefined || v === null) continue;
-    if (member.xmlAttribute) continue;
-    writeValue(w, model, member, member.locationName ?? name, v, flavor);
+// Writers are compiled once per (shape reference, flavor) and cached on the reference: the model is walked
+// once, not once per value (a 1,000-instance DescribeInstances writes ~100,000 elements).
+type ValueWriter = (w: XmlWriter, name: string, value: unknown) => void;
+type MembersWriter = (w: XmlWriter, value: Record<string, unknown>) => void;
+const valueWriters: Record<XmlFlavor, WeakMap<Shape, ValueWriter>> = { query: new WeakMap(), ec2: new WeakMap(), 'rest-xml': new WeakMap() };
+const membersWriters: Record<XmlFlavor, WeakMap<Shape, MembersWriter>> = { query: new WeakMap(), ec2: new WeakMap(), 'rest-xml': new WeakMap() };
+
+function valueWriter(model: ServiceModel, ref: Shape, flavor: XmlFlavor): ValueWriter {
+  let fn = valueWriters[flavor].get(ref);
+  if (!fn) {
+    // compiling does not recurse (nested writers are made on first use), so recursive shapes are fine
+    fn = compileValue(model, ref, flavor);
+    valueWriters[flavor].set(ref, fn);
   }
+  return fn;
 }
 
-export function writeValue(w: XmlWriter, model: ServiceModel, ref: Shape, name: string, value: unknown, flavor: XmlFlavor): void {
+function membersWriter(model: ServiceModel, ref: Shape, flavor: XmlFlavor): MembersWriter {
+  let fn = membersWriters[flavor].get(ref);
+  if (!fn) {
+    const shape = target(model, ref);
+    const members = Object.entries(shape.members ?? {})
+      // headers, status codes, uri labels and attributes are not element content
+      .filter(([, m]) => !m.location && !m.xmlAttribute)
+      .map(([name, m]) => ({ name, element: m.locationName ?? name, ref: m, write: undefined as ValueWriter | undefined }));
+    fn = (w, value) => {
+      for (const m of members) {
+        const v = value[m.name];
+        if (v === undefined || v === null) continue;
+        (m.write ??= valueWriter(model, m.ref, flavor))(w, m.element, v);
+      }
+    };
+    membersWriters[flavor].set(ref, fn);
+  }
+  return fn;
+}
+
+function compileValue(model: ServiceModel, ref: Shape, flavor: XmlFlavor): ValueWriter {
   const shape = target(model, ref);
   const type = shapeType(model, ref);
   if (type === 'structure') {
-    if (typeof value !== 'object' || value === null) return;
-    w.open(name);
-    writeMembers(w, model, ref, value as Record<string, unknown>, flavor);
-    w.close(name);
-  } else if (type === 'list') {
-    if (!Array.isArray(value)) return;
+    let members: MembersWriter | undefined;
+    return (w, name, value) => {
+      if (typeof value !== 'object' || value === null) return;
+      w.open(name);
+      (members ??= membersWriter(model, ref, flavor))(w, value as Record<string, unknown>);
+      w.close(name);
+    };
+  }
+  if (type === 'list') {
     const member = shape.member ?? {};
     const flattened = ref.flattened ?? shape.flattened;
+    let item: ValueWriter | undefined;
     if (flattened) {
-      const itemName = member.locationName ?? name;
-      for (const item of value) if (item !== undefined && item !== null) writeValue(w, model, member, itemName, item, flavor);
-    } else {
-      const itemName = member.locationName ?? (flavor === 'ec2' ? 'item' : 'member');
-      w.open(name);
-      for (const item of value) if (item !== undefined && item !== null) writeValue(w, model, member, itemName, item, flavor);
-      w.close(name);
+      return (w, name, value) => {
+        if (!Array.isArray(value)) return;
+        item ??= valueWriter(model, member, flavor);
+        const itemName = member.locationName ?? name;
+        for (const v of value) if (v !== undefined && v !== null) item(w, itemName, v);
+      };
     }
-  } else if (type === 'map') {
-    if (typeof value !== 'object' || value === null) return;
+    const itemName = member.locationName ?? (flavor === 'ec2' ? 'item' : 'member');
+    return (w, name, value) => {
+      if (!Array.isArray(value)) return;
+      item ??= valueWriter(model, member, flavor);
+      w.open(name);
+      for (const v of value) if (v !== undefined && v !== null) item(w, itemName, v);
+      w.close(name);
+    };
+  }
+  if (type === 'map') {
     const flattened = ref.flattened ?? shape.flattened;
     const keyName = shape.key?.locationName ?? 'key';
     const valueName = shape.value?.locationName ?? 'value';
-    const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-    if (!flattened) w.open(name);
-    for (const [k, v] of entries) {
-      if (v === undefined || v === null) continue;
-      w.open(flattened ? name : 'entry');
-      w.leaf(keyName, String(k));
-      writeValue(w, model, shape.value ?? {}, valueName, v, flavor);
-      w.close(flattened ? name : 'entry');
-    }
-    if (!flattened) w.close(name);
-  } else {
+    let entry: ValueWriter | undefined;
+    return (w, name, value) => {
+      if (typeof value !== 'object' || value === null) return;
+      entry ??= valueWriter(model, shape.value ?? {}, flavor);
+      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
+      if (!flattened) w.open(name);
+      for (const [k, v] of entries) {
+        if (v === undefined || v === null) continue;
+        w.open(flattened ? name : 'entry');
+        w.leaf(keyName, String(k));
+        entry(w, valueName, v);
+        w.close(flattened ? name : 'entry');
+      }
+      if (!flattened) w.close(name);
+    };
+  }
+  if (type === 'string') {
+    return (w, name, value) => {
+      w.leaf(name, typeof value === 'string' ? value : String(value));
+    };
+  }
+  return (w, name, value) => {
     const text = scalarText(model, ref, value, flavor);
     if (text !== undefined) w.leaf(name, text);
-  }
+  };
+}
+
+/** Writes the members of a structure value (not the structure's own element). */
+export function writeMembers(w: XmlWriter, model: ServiceModel, ref: Shape, value: Record<string, unknown>, flavor: XmlFlavor): void {
+  membersWriter(model, ref, flavor)(w, value);
+}
+
+export function writeValue(w: XmlWriter, model: ServiceModel, ref: Shape, name: string, value: unknown, flavor: XmlFlavor): void {
+  valueWriter(model, ref, flavor)(w, name, value);
 }
 
 const parser = new XMLParser({
