@@ -17,7 +17,7 @@ describe('server', () => {
     const body = (await res.json()) as { version: string; services: Record<string, { implemented: boolean }> };
     assert.match(body.version, /^\d+\.\d+\.\d+/);
     assert.equal(body.services.sts?.implemented, true);
-    assert.equal(body.services.autoscaling?.implemented, false);
+    assert.equal(body.services.sns?.implemented, false);
   });
 
   test("LocalStack's health endpoint answers in LocalStack's shape", async () => {
@@ -52,12 +52,12 @@ describe('server', () => {
   test('an operation of a service not implemented yet answers 501 NotImplemented naming it', async () => {
     const res = await raw(c, {
       path: '/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: fakeAuth('autoscaling') },
-      body: 'Action=DescribeAutoScalingGroups&Version=2011-01-01',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: fakeAuth('sns') },
+      body: 'Action=ListTopics&Version=2010-03-31',
     });
     assert.equal(res.status, 501);
     assert.match(res.text, /<Code>NotImplemented<\/Code>/);
-    assert.match(res.text, /DescribeAutoScalingGroups/);
+    assert.match(res.text, /ListTopics/);
   });
 
   test('clock advance moves the virtual clock', async () => {

@@ -191,7 +191,8 @@ export class ProcessWorkload implements WorkloadHandle {
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this._exit || this.pendingExit || this._pid === undefined) return;
-    this.requested = true;
+    // pausing or resuming (a hung-workload fault) is not asking it to end
+    if (signal !== 'SIGSTOP' && signal !== 'SIGCONT' && signal !== 'SIGTSTP') this.requested = true;
     this.signalTree(signal);
   }
 

@@ -18,6 +18,10 @@ export interface TargetResult {
   ok: boolean;
   /** what happened, in words fit for alarm history ("Successfully executed action …" / why it failed) */
   message: string;
+  /** for failures: AWS's dead-letter ERROR_CODE terms (NO_PERMISSIONS, RESOURCE_NOT_FOUND, THROTTLING …) */
+  errorCode?: string;
+  /** for failures: whether trying again could succeed (false for a missing target or a refused permission) */
+  retryable?: boolean;
 }
 
 export type TargetHandler = (invocation: TargetInvocation) => Promise<TargetResult> | TargetResult;
@@ -36,7 +40,7 @@ export class TargetRegistry {
 
   async invoke(invocation: TargetInvocation): Promise<TargetResult> {
     const h = this.handlers.find((x) => x.matches(invocation.arn));
-    if (!h) return { ok: false, message: `No service in Cumulus can act on ${invocation.arn}` };
+    if (!h) return { ok: false, message: `No service in Cumulus can act on ${invocation.arn}`, errorCode: 'RESOURCE_NOT_FOUND', retryable: false };
     try {
       return await h.handle(invocation);
     } catch (err) {

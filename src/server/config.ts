@@ -9,7 +9,8 @@ export const DEFAULTS: Config = {
   defaultAccount: '000000000000',
   defaultRegion: 'us-east-1',
   strictSigV4: false,
-  maxBodyBytes: 20 * 1024 * 1024,
+  // a 50 MB Lambda zip sent as base64 in JSON is 69,905,067 bytes
+  maxBodyBytes: 72 * 1024 * 1024,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Config> {

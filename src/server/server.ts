@@ -63,7 +63,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 function send(res: http.ServerResponse, result: HttpResult): void {
   if (res.headersSent || res.destroyed) return;
   const body = typeof result.body === 'string' ? Buffer.from(result.body, 'utf8') : result.body;
-  res.writeHead(result.status, { ...result.headers, 'content-length': String(body.length) });
+  // a HEAD answer may state the length the GET would have (its body is empty)
+  const declared = result.headers['content-length'] ?? result.headers['Content-Length'];
+  res.writeHead(result.status, { ...result.headers, 'content-length': declared !== undefined && body.length === 0 ? String(declared) : String(body.length) });
   res.end(body);
 }
 

@@ -1,4 +1,5 @@
 // Every service Cumulus serves. A service not listed here answers NotImplemented for its operations.
+import autoscaling from './autoscaling/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
 import type { ServiceDefinition } from './define.js';
 import ec2 from './ec2/provider.js';
@@ -6,5 +7,5 @@ import iam from './iam/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail, ec2];
+  return [sts, iam, cloudtrail, ec2, autoscaling];
 }

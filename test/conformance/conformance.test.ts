@@ -54,6 +54,15 @@ function expectedCode(cumulus: Cumulus, model: ServiceModel, c: Case): string {
 
 const VALIDATION_MESSAGE = /^\d+ validation errors? detected: /;
 
+/** A MissingParameter is the model's own check only when it names a member the model requires; a provider
+ *  may require one of two optional members (EC2: launchTemplateName or launchTemplateId), as AWS does. */
+function namesRequiredMember(model: ServiceModel, c: Case, message: string | undefined): boolean {
+  const input = model.operations[c.operation]?.input;
+  const required = (input?.shape ? model.shapes[input.shape]?.required : undefined) ?? [];
+  const named = /parameter (\w+)/.exec(message ?? '')?.[1]?.toLowerCase();
+  return named === undefined || required.some((r) => r.toLowerCase() === named);
+}
+
 function judge(cumulus: Cumulus, model: ServiceModel, o: Outcome): string | undefined {
   const { c, status, code, message } = o;
   if (c.expect === 'violation') {
@@ -64,7 +73,10 @@ function judge(cumulus: Cumulus, model: ServiceModel, o: Outcome): string | unde
     return undefined;
   }
   if (status >= 500 && status !== 501) return `a valid input got ${status} ${code ?? ''}: ${message ?? ''}`;
-  const modelError = code === 'SerializationException' || code === 'MissingParameter' || (code === expectedCode(cumulus, model, c) && VALIDATION_MESSAGE.test(message ?? ''));
+  const modelError =
+    code === 'SerializationException' ||
+    (code === 'MissingParameter' && namesRequiredMember(model, c, message)) ||
+    (code === expectedCode(cumulus, model, c) && VALIDATION_MESSAGE.test(message ?? ''));
   if (status === 400 && modelError) return `a value inside the bounds was refused: ${code}: ${message ?? ''}`;
   return undefined;
 }

@@ -140,8 +140,8 @@ describe('bad input', () => {
     assert.ok(raw.status === undefined || raw.status < 500, raw.text);
   });
 
-  test('a body over the limit (20 MB by default): 413, declared or streamed', async () => {
-    assert.equal(DEFAULTS.maxBodyBytes, 20 * 1024 * 1024);
+  test('a body over the limit (72 MiB by default, room for a 50 MB Lambda zip in base64): 413, declared or streamed', async () => {
+    assert.equal(DEFAULTS.maxBodyBytes, 72 * 1024 * 1024);
     const big = Buffer.alloc(DEFAULTS.maxBodyBytes + 1, 0x20);
     const declared = await send(c, '/', { headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${CT}.CreateTrail`, authorization: fakeAuth('cloudtrail') }, body: big });
     assertClientError(declared, 413);

@@ -24,19 +24,16 @@ export function recordedRegion(eventSource: string, region: string): string {
   return GLOBAL_SOURCES.has(eventSource) ? 'us-east-1' : region;
 }
 
-export function toRecord(e: ApiCallEvent): { scope: Scope; record: EventRecord } {
-  const eventSource = e.eventSource; // the signing name, as AWS writes it (ecr.amazonaws.com …)
-  const region = recordedRegion(eventSource, e.region);
-  const eventId = randomUUID();
+/** The event as CloudTrail records it (the CloudTrailEvent JSON; EventBridge's "AWS API Call via CloudTrail" detail). */
+export function eventJson(e: ApiCallEvent, eventId: string = randomUUID()): Record<string, unknown> {
   const failed = e.errorCode !== undefined;
-  const identity = userIdentity(e.caller, e.account);
   const json: Record<string, unknown> = {
     eventVersion: EVENT_VERSION,
-    userIdentity: identity,
+    userIdentity: userIdentity(e.caller, e.account),
     eventTime: eventTime(e.time),
-    eventSource,
+    eventSource: e.eventSource, // the signing name, as AWS writes it (ecr.amazonaws.com …)
     eventName: e.operation,
-    awsRegion: region,
+    awsRegion: recordedRegion(e.eventSource, e.region),
     sourceIPAddress: e.sourceIp.replace(/^::ffff:/, ''),
     userAgent: e.userAgent,
   };
@@ -56,15 +53,22 @@ export function toRecord(e: ApiCallEvent): { scope: Scope; record: EventRecord }
     recipientAccountId: e.account,
     eventCategory: 'Management',
   });
+  return json;
+}
+
+export function toRecord(e: ApiCallEvent): { scope: Scope; record: EventRecord } {
+  const region = recordedRegion(e.eventSource, e.region);
+  const eventId = randomUUID();
+  const json = eventJson(e, eventId);
   const record: EventRecord = {
     EventId: eventId,
     EventName: e.operation,
-    EventSource: eventSource,
+    EventSource: e.eventSource,
     EventTime: e.time.getTime(),
     ReadOnly: e.readOnly ? 'true' : 'false',
-    AccessKeyId: identity.accessKeyId,
+    AccessKeyId: (json.userIdentity as { accessKeyId?: string }).accessKeyId,
     Username: username(e.caller),
-    Resources: resourcesOf(e.service, e.requestParameters, failed ? undefined : e.responseElements),
+    Resources: resourcesOf(e.service, e.requestParameters, e.errorCode !== undefined ? undefined : e.responseElements),
     CloudTrailEvent: JSON.stringify(json),
   };
   return { scope: { account: e.account, region }, record };

@@ -4,6 +4,8 @@ import type { Ec2Operations, Image } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { Handlers } from '../define.js';
 import { applyFilters, pageOf } from './filters.js';
+import { asImageRecord, visibleImages, type OwnImageRecord } from './image-registry.js';
+import type { Ec2Ctx } from './network.js';
 
 export const AMAZON_OWNER = '137112412989';
 export const CANONICAL_OWNER = '099720109477';
@@ -42,6 +44,8 @@ export interface ImageRecord {
   VolumeSize: number;
   Public: boolean;
   image: Image;
+  /** for an account's own image: its record (root snapshot, launch permissions) */
+  own?: OwnImageRecord;
 }
 
 function amiId(region: string, key: string): string {
@@ -115,11 +119,18 @@ export function imageNotFound(ids: string[]): AwsError {
   return new AwsError('InvalidAMIID.NotFound', `The image id${ids.length > 1 ? 's' : ''} '[${ids.join(', ')}]' ${ids.length > 1 ? 'do' : 'does'} not exist`);
 }
 
+/** Every image the account can see in its region: the built-in ones, its own, those shared with it or public. */
+export function allImages(ctx: Ec2Ctx): ImageRecord[] {
+  const now = ctx.clock.now();
+  return [...builtInImages(ctx.region), ...visibleImages(ctx).map((i) => asImageRecord(i, now))];
+}
+
 /** An image the account may launch (RunInstances), with AWS's errors. */
-export function findImage(ctx: { region: string }, id: string): ImageRecord {
+export function findImage(ctx: Ec2Ctx, id: string): ImageRecord {
   checkImageId(id);
-  const image = builtInImages(ctx.region).find((i) => i.ImageId === id);
+  const image = allImages(ctx).find((i) => i.ImageId === id);
   if (!image) throw imageNotFound([id]);
+  if (image.image.State === 'pending') throw new AwsError('InvalidAMIID.Unavailable', `AMI '${id}' is pending, and cannot be run`);
   return image;
 }
 
@@ -145,7 +156,7 @@ const accessors: Record<string, (i: ImageRecord) => string | string[] | undefine
 
 export const imageHandlers: Handlers<Ec2Operations> = {
   DescribeImages(ctx, input) {
-    let images = builtInImages(ctx.region);
+    let images = allImages(ctx);
     if (input.ImageIds?.length) {
       for (const id of input.ImageIds) checkImageId(id);
       const missing = input.ImageIds.filter((id) => !images.some((i) => i.ImageId === id));
@@ -159,10 +170,14 @@ export const imageHandlers: Handlers<Ec2Operations> = {
       );
     }
     if (input.ExecutableUsers?.length) {
-      // built-in images are public: everyone (and 'all') may launch them
-      images = images.filter((i) => i.Public || i.OwnerId === ctx.account);
+      const users = input.ExecutableUsers;
+      images = images.filter(
+        (i) =>
+          (users.includes('all') && i.Public) ||
+          ((users.includes('self') || users.includes(ctx.account)) && (i.OwnerId === ctx.account || !!i.own?.LaunchPermission.UserIds.includes(ctx.account) || i.Public)),
+      );
     }
-    images = applyFilters(images, input.Filters, accessors);
+    images = applyFilters(images, input.Filters, accessors, { tags: (i) => i.own?.Tags });
     const page = pageOf(images, input, (i) => i.ImageId, { defaultMax: 1000 });
     return { Images: page.items.map((i) => structuredClone(i.image)), NextToken: page.NextToken };
   },

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as iam from '../iam/index.js';
 import * as sts from '../sts/index.js';
 import { availabilityZones, keyPairByName, type Ec2Ctx } from './network.js';
+import { statusChecksOf } from './status-checks.js';
 import { getRecord, privateDnsName, publicDnsName, publicIpOf, type InstanceRecord } from './instances.js';
 
 export interface ImdsServer {
@@ -82,11 +83,11 @@ export async function startImds(ctx: Ec2Ctx, instanceId: string): Promise<ImdsSe
       'ami-launch-index': String(r.AmiLaunchIndex),
       'ami-manifest-path': '(unknown)',
       'block-device-mapping': { ami: r.RootDeviceType === 'ebs' ? '/dev/xvda' : 'sda1', root: r.RootDeviceName },
-      events: { maintenance: { scheduled: '[]', history: '[]' } },
+      events: { maintenance: { scheduled: scheduledEvents(ctx, r), history: '[]' } },
       hostname: localHost,
       'instance-action': 'none',
       'instance-id': r.InstanceId,
-      'instance-life-cycle': 'on-demand',
+      'instance-life-cycle': r.SpotInstanceRequestId ? 'spot' : 'on-demand',
       'instance-type': r.InstanceType,
       'local-hostname': localHost,
       'local-ipv4': r.PrivateIpAddress,
@@ -104,6 +105,13 @@ export async function startImds(ctx: Ec2Ctx, instanceId: string): Promise<ImdsSe
       'security-groups': groups,
       services: { domain: 'amazonaws.com', partition: 'aws' },
     };
+    // a spot instance's two-minute notice: absent (404) until EC2 posts it
+    if (r.SpotNotice) {
+      tree.spot = {
+        'instance-action': JSON.stringify({ action: r.SpotNotice.action, time: r.SpotNotice.time }),
+        'termination-time': r.SpotNotice.action === 'terminate' ? r.SpotNotice.time : undefined,
+      };
+    }
     const key = r.KeyName ? keyPairByName(ctx, r.KeyName) : undefined;
     if (key) tree['public-keys'] = { [`0=${key.KeyName}`]: { 'openssh-key': `${opensshKey(key.PublicKey, key.KeyName)}\n` } };
     if (r.IamInstanceProfile) {
@@ -228,6 +236,17 @@ function serveNode(root: Node, rest: string, send: (status: number, body: string
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => (typeof v === 'object' ? (k.includes('=') ? k : `${k}/`) : k));
   send(200, listing.join('\n'));
+}
+
+/** events/maintenance/scheduled: the instance's scheduled events in the metadata service's own format. */
+function scheduledEvents(ctx: Ec2Ctx, r: InstanceRecord): string {
+  const events = statusChecksOf(ctx.clock)?.eventsOf(r) ?? [];
+  const gmt = (d: Date | string | undefined) => (d ? new Date(d).toUTCString().replace(/^\w+, /, '') : undefined);
+  return JSON.stringify(
+    events.map((e) => ({ NotBefore: gmt(e.NotBefore), Code: e.Code, Description: e.Description, EventId: e.InstanceEventId, NotAfter: gmt(e.NotAfter), State: 'active' })),
+    null,
+    2,
+  );
 }
 
 function iso(d: Date): string {

@@ -9,12 +9,20 @@ import { consoleHandlers } from './console.js';
 import { dryRun } from './dry-run.js';
 import { applyFilters, pageOf } from './filters.js';
 import { imageHandlers } from './images.js';
+import { ownImageHandlers } from './images-api.js';
 import { instanceTypeHandlers } from './instance-types.js';
 import { instancesNotFound, instanceTable, listRecords, putRecord, recordsByIds, stateOf, toInstance, type InstanceRecord } from './instances.js';
 import { engineFor, shutdownEngine } from './lifecycle.js';
 import type { Ec2Ctx } from './network.js';
 import { runInstances } from './run-instances.js';
 import { registerTaggable } from './tagging.js';
+import { registerAutomateActions } from './automate.js';
+import { checkCapacity } from './capacity.js';
+import { registerEc2Faults } from './fault-kinds.js';
+import { startSpotMarket, stopSpotMarket } from './spot-market.js';
+import { statusChecksFor, stopStatusChecks } from './status-checks.js';
+import { checkSpotStop, spotInstanceStoppedOrStarted, spotInstanceTerminatedByUser } from './spot-requests.js';
+import { resumeSpotInterruptions } from './spot-interruptions.js';
 
 registerTaggable('i', {
   resourceType: 'instance',
@@ -108,21 +116,10 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
   DescribeInstanceStatus(ctx, input) {
     const records = input.InstanceIds?.length ? recordsByIds(ctx, input.InstanceIds) : listRecords(ctx);
     const shown = records.filter((r) => (input.IncludeAllInstances ? r.State !== 'terminated' || !!input.InstanceIds?.length : r.State === 'running'));
-    const engine = engineFor(ctx);
+    const checks = statusChecksFor(ctx);
     const statuses = shown.map((r) => {
-      const alive = r.State !== 'running' || engine.handleOf(r.InstanceId)?.state === 'running';
-      const initializing = r.State === 'running' && ctx.clock.now() - Date.parse(r.PendingTime) < 60_000;
-      const status = r.State !== 'running' ? 'not-applicable' : !alive ? 'impaired' : initializing ? 'initializing' : 'ok';
-      const detail = r.State !== 'running' ? undefined : [{ Name: 'reachability' as const, Status: (!alive ? 'failed' : initializing ? 'initializing' : 'passed') as 'passed' | 'failed' | 'initializing' }];
-      return {
-        AvailabilityZone: r.AvailabilityZone,
-        AvailabilityZoneId: r.AvailabilityZoneId,
-        InstanceId: r.InstanceId,
-        InstanceState: stateOf(r.State),
-        InstanceStatus: { Status: status as 'ok' | 'impaired' | 'initializing' | 'not-applicable', Details: detail },
-        SystemStatus: { Status: (r.State !== 'running' ? 'not-applicable' : initializing ? 'initializing' : 'ok') as 'ok' | 'initializing' | 'not-applicable', Details: detail && [{ Name: 'reachability' as const, Status: initializing ? ('initializing' as const) : ('passed' as const) }] },
-        Events: [],
-      };
+      const s = checks.statusOf(r);
+      return { ...s, InstanceId: r.InstanceId, InstanceState: stateOf(r.State), InstanceStatus: s.InstanceStatus!, SystemStatus: s.SystemStatus! };
     });
     const filtered = applyFilters(statuses, input.Filters, {
       'availability-zone': (s) => s.AvailabilityZone,
@@ -132,6 +129,9 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
       'system-status.status': (s) => s.SystemStatus.Status,
       'instance-status.reachability': (s) => s.InstanceStatus.Details?.[0]?.Status,
       'system-status.reachability': (s) => s.SystemStatus.Details?.[0]?.Status,
+      'event.code': (s) => s.Events?.map((e) => e.Code ?? ''),
+      'event.description': (s) => s.Events?.map((e) => e.Description ?? ''),
+      'event.instance-event-id': (s) => s.Events?.map((e) => e.InstanceEventId ?? ''),
     });
     const page = pageOf(filtered, input, (s) => s.InstanceId, { defaultMax: 1000, invalidTokenCode: 'InvalidParameterValue' });
     return { InstanceStatuses: page.items, NextToken: page.NextToken };
@@ -144,11 +144,15 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
         throw new AwsError('IncorrectInstanceState', `The instance '${r.InstanceId}' is not in a state from which it can be started.`);
       }
     }
+    for (const r of records) if (r.State === 'stopped') checkCapacity(ctx, r.AvailabilityZone, r.InstanceType);
     const engine = engineFor(ctx);
     return {
       StartingInstances: records.map((r) => {
         const previous = r.State;
-        if (previous === 'stopped') engine.start(ctx, r);
+        if (previous === 'stopped') {
+          engine.start(ctx, r);
+          spotInstanceStoppedOrStarted(ctx, r, true);
+        }
         return change(r, previous);
       }),
     };
@@ -166,12 +170,16 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
       if (r.State === 'shutting-down' || r.State === 'terminated') {
         throw new AwsError('IncorrectInstanceState', `This instance '${r.InstanceId}' is not in a state from which it can be stopped.`);
       }
+      checkSpotStop(ctx, r);
     }
     const engine = engineFor(ctx);
     return {
       StoppingInstances: records.map((r) => {
         const previous = r.State;
-        if (previous === 'pending' || previous === 'running' || (previous === 'stopping' && input.Force)) engine.stop(ctx, r, !!input.Force);
+        if (previous === 'pending' || previous === 'running' || (previous === 'stopping' && input.Force)) {
+          engine.stop(ctx, r, !!input.Force);
+          spotInstanceStoppedOrStarted(ctx, r, false);
+        }
         return change(r, previous);
       }),
     };
@@ -201,7 +209,10 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
     return {
       TerminatingInstances: records.map((r) => {
         const previous = r.State;
-        if (previous !== 'terminated' && previous !== 'shutting-down') engine.terminate(ctx, r);
+        if (previous !== 'terminated' && previous !== 'shutting-down') {
+          engine.terminate(ctx, r);
+          spotInstanceTerminatedByUser(ctx, r);
+        }
         return change(r, previous);
       }),
     };
@@ -233,6 +244,7 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
 export const instanceHandlers: Handlers<Ec2Operations> = {
   ...instanceTypeHandlers,
   ...imageHandlers,
+  ...ownImageHandlers,
   ...lifecycleHandlers,
   ...attributeHandlers,
   ...consoleHandlers,
@@ -241,9 +253,16 @@ export const instanceHandlers: Handlers<Ec2Operations> = {
 export const instanceLifecycle = {
   init(runtime: Runtime): void {
     engineFor(runtime).recover();
+    resumeSpotInterruptions(runtime);
+    registerEc2Faults(runtime);
+    registerAutomateActions(runtime, lifecycleHandlers);
+    statusChecksFor(runtime).start();
+    startSpotMarket(runtime);
   },
   /** Stops the instances' metadata listeners and workloads; the records stay as they are (a restart boots them again). */
   async stop(runtime: Runtime): Promise<void> {
+    stopStatusChecks(runtime);
+    stopSpotMarket(runtime);
     await shutdownEngine(runtime);
   },
 };

@@ -78,6 +78,14 @@ export interface InstanceRecord {
   ClientToken?: string;
   /** virtual epoch ms at which the record is removed (terminated instances) */
   PurgeAt?: number;
+  /** the physical host it runs on (new at launch, at start after a stop and at recovery): host faults stay with a host */
+  Host?: string;
+  /** spot instances: their request, what an interruption does, and the two-minute notice once posted */
+  SpotInstanceRequestId?: string;
+  SpotInterruptionBehavior?: 'hibernate' | 'stop' | 'terminate';
+  SpotNotice?: { action: 'terminate' | 'stop'; time: string; cause: 'price' | 'no-capacity' };
+  /** the launch template it came from (GetLaunchTemplateData, tags) */
+  LaunchTemplate?: { LaunchTemplateId: string; Version: string };
   /** the workload's console log (GetConsoleOutput) */
   ConsoleLog?: string;
 }
@@ -241,6 +249,8 @@ export function toInstance(ctx: Ec2Ctx, r: InstanceRecord): Instance {
     UsageOperationUpdateTime: r.LaunchTime,
     PrivateDnsNameOptions: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
     MaintenanceOptions: { AutoRecovery: 'default' },
+    InstanceLifecycle: r.SpotInstanceRequestId ? 'spot' : undefined,
+    SpotInstanceRequestId: r.SpotInstanceRequestId,
     CurrentInstanceBootMode: r.Architecture === 'arm64' ? 'uefi' : 'legacy-bios',
   };
   return instance;

@@ -14,7 +14,9 @@ import { startImds, type ImdsServer } from './imds.js';
 import { instanceTypeSpec } from './instance-types.js';
 import { getRecord, instanceTable, privateDnsName, putRecord, userInitiated, type InstanceRecord } from './instances.js';
 import { allocatePublicIp, elasticIpOf, onInstanceTerminated, releasePrivateIp, releasePublicIp, type Ec2Ctx } from './network.js';
-import { INIT_SCRIPT, prepareRoot, ROOT_PATHS } from './user-data.js';
+import { INIT_SCRIPT, prepareRoot, ROOT_PATHS, shutdownRequested } from './user-data.js';
+import { emitStateChange } from './instance-events.js';
+import { ec2Id } from '../../protocol/ids.js';
 
 /** How long terminated instances stay visible. */
 const TERMINATED_VISIBLE_MS = 60 * 60_000;
@@ -45,7 +47,12 @@ interface Live {
   chain: Promise<void>;
 }
 
-type EngineRuntime = Pick<Runtime, 'clock' | 'config' | 'store' | 'log'>;
+type EngineRuntime = Pick<Runtime, 'clock' | 'config' | 'store' | 'log' | 'bus'>;
+
+/** A new physical host for an instance (launch, start after stop, recovery): host faults stay with the old one. */
+export function newHostId(): string {
+  return ec2Id('h');
+}
 
 export class Engine {
   readonly live = new Map<string, Live>();
@@ -67,6 +74,11 @@ export class Engine {
     let l = this.live.get(id);
     if (!l) this.live.set(id, (l = { chain: Promise.resolve() }));
     return l;
+  }
+
+  /** Tells EventBridge (EC2 Instance State-change Notification). */
+  changed(scope: Scope, id: string, state: InstanceRecord['State']): void {
+    emitStateChange(this.runtime, scope, id, state);
   }
 
   /** Runs `fn` after the instance's earlier operations. */
@@ -120,6 +132,7 @@ export class Engine {
     now.ConsoleLog = started.logPath ?? now.ConsoleLog;
     if (now.Monitoring === 'pending') now.Monitoring = 'enabled';
     putRecord(ctx, now);
+    this.changed(scope, id, 'running');
   }
 
   private async startWorkload(scope: Scope, r: InstanceRecord, firstBoot: boolean): Promise<WorkloadHandle> {
@@ -165,13 +178,21 @@ export class Engine {
     return handle;
   }
 
-  /** The workload ended without being asked to: the instance shut itself down (or its init died). */
+  /** The workload ended without being asked to: the instance shut itself down (or its init died). A main
+   *  process killed by a signal without `shutdown` inside is a crash: as after a kernel panic, the
+   *  instance stays running and its instance status check fails (status-checks.ts). */
   private exited(scope: Scope, id: string, handle: WorkloadHandle, exit: WorkloadExit): void {
+    // every stop Cumulus makes detaches the handle first; a handle still attached ended on its own (signals
+    // sent through a fault also mark an exit 'requested', so that flag cannot tell)
     const l = this.live.get(id);
-    if (exit.requested || !l || l.handle !== handle) return;
+    if (!l || l.handle !== handle) return;
     const ctx = this.ctx(scope);
     const r = getRecord(ctx, id);
     if (!r || (r.State !== 'running' && r.State !== 'pending')) return;
+    if (exit.signal && !exit.error && !shutdownRequested(this.rootDirOf(r))) {
+      this.runtime.log.warn(`ec2: the workload of ${id} died (${exit.signal}); the instance stays running, impaired`);
+      return;
+    }
     const reason = { Code: 'Client.InstanceInitiatedShutdown', Message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' };
     if (exit.error) this.runtime.log.warn(`ec2: instance ${id} could not run: ${exit.error}`);
     if (r.InstanceInitiatedShutdownBehavior === 'terminate' || r.RootDeviceType === 'instance-store') this.terminate(ctx, r, reason, reason.Message);
@@ -185,6 +206,7 @@ export class Engine {
     r.StateReason = reason;
     putRecord(ctx, r);
     const scope = { account: ctx.account, region: ctx.region };
+    this.changed(scope, r.InstanceId, 'stopping');
     this.live.get(r.InstanceId)?.timer?.cancel();
     void this.enqueue(r.InstanceId, 'stop', async () => {
       await this.teardown(r.InstanceId, stopGraceMs(force));
@@ -197,6 +219,7 @@ export class Engine {
       now.State = 'stopped';
       now.StateReason = reason;
       putRecord(c, now);
+      this.changed(scope, r.InstanceId, 'stopped');
     });
   }
 
@@ -206,7 +229,9 @@ export class Engine {
     r.StateTransitionReason = '';
     delete r.StateReason;
     r.PendingTime = ctx.clock.date().toISOString();
+    r.Host = newHostId();
     putRecord(ctx, r);
+    this.changed(ctx, r.InstanceId, 'pending');
     this.scheduleBoot({ account: ctx.account, region: ctx.region }, r.InstanceId);
   }
 
@@ -218,10 +243,53 @@ export class Engine {
       if (l?.handle) {
         const old = l.handle;
         l.handle = undefined;
+        old.kill('SIGCONT'); // a hung (stopped) workload must be able to take the SIGTERM
         await old.stop({ graceMs: stopGraceMs(false) });
       }
       const now = getRecord(this.ctx(scope), r.InstanceId);
       if (now?.State === 'running') await this.startWorkload(scope, now, false);
+    });
+  }
+
+  /** Recovery (the alarm action): the instance moves to a new host and boots there — same id, addresses,
+   *  EBS volumes and metadata; instance-store data and RAM are lost; it stays `running`. */
+  relocate(ctx: Ec2Ctx, r: InstanceRecord): void {
+    const scope = { account: ctx.account, region: ctx.region };
+    r.Host = newHostId();
+    putRecord(ctx, r);
+    void this.enqueue(r.InstanceId, 'recover', async () => {
+      const l = this.live.get(r.InstanceId);
+      const old = l?.handle;
+      if (l) l.handle = undefined;
+      if (old) {
+        old.kill('SIGCONT');
+        await old.stop({ graceMs: 0 });
+      }
+      fs.rmSync(this.instanceStoreDir(r.InstanceId), { recursive: true, force: true });
+      const now = getRecord(this.ctx(scope), r.InstanceId);
+      if (now?.State === 'running') await this.startWorkload(scope, now, false);
+    });
+  }
+
+  /** The host loses power (an AZ outage): the workload is gone, the instance still shows running. */
+  powerOff(id: string): void {
+    void this.enqueue(id, 'power-off', async () => {
+      const l = this.live.get(id);
+      const old = l?.handle;
+      if (l) l.handle = undefined;
+      if (old) {
+        old.kill('SIGCONT');
+        await old.stop({ graceMs: 0 });
+      }
+      fs.rmSync(this.instanceStoreDir(id), { recursive: true, force: true });
+    });
+  }
+
+  /** Power is back: a running instance without a live workload boots again (as after a host reboot). */
+  powerOn(scope: Scope, id: string): void {
+    void this.enqueue(id, 'power-on', async () => {
+      const now = getRecord(this.ctx(scope), id);
+      if (now?.State === 'running' && this.live.get(id)?.handle?.state !== 'running') await this.startWorkload(scope, now, false);
     });
   }
 
@@ -232,6 +300,7 @@ export class Engine {
     r.StateReason = reason;
     putRecord(ctx, r);
     const scope = { account: ctx.account, region: ctx.region };
+    this.changed(scope, r.InstanceId, 'shutting-down');
     this.live.get(r.InstanceId)?.timer?.cancel();
     void this.enqueue(r.InstanceId, 'terminate', () => this.finishTerminate(scope, r.InstanceId));
   }
@@ -250,6 +319,7 @@ export class Engine {
     now.State = 'terminated';
     now.PurgeAt = this.runtime.clock.now() + TERMINATED_VISIBLE_MS;
     putRecord(c, now);
+    this.changed(scope, id, 'terminated');
     this.schedulePurge(scope, id, now.PurgeAt);
   }
 
@@ -274,7 +344,10 @@ export class Engine {
     l.timer = undefined;
     const handle = l.handle;
     l.handle = undefined;
-    if (handle) await handle.stop({ graceMs });
+    if (handle) {
+      handle.kill('SIGCONT'); // a hung (stopped) workload must be able to take the SIGTERM
+      await handle.stop({ graceMs });
+    }
     const imds = l.imds;
     l.imds = undefined;
     await imds?.close();
@@ -293,6 +366,7 @@ export class Engine {
           record.State = 'pending';
           record.PendingTime = this.runtime.clock.date().toISOString();
           putRecord(ctx, record);
+          this.changed(scope, id, 'pending');
           this.scheduleBoot(scope, id);
           break;
         case 'stopping':

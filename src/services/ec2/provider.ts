@@ -2,12 +2,14 @@
 import type { Ec2Operations } from '../../generated/ec2.js';
 import { defineService } from '../define.js';
 import { instanceHandlers, instanceLifecycle } from './instances-api.js';
+import { launchTemplateHandlers } from './launch-templates-api.js';
 import { networkHandlers } from './network-api.js';
+import { spotHandlers } from './spot-requests.js';
 import { volumeHandlers } from './volumes-api.js';
 
 export default defineService<Ec2Operations>(
   'ec2',
-  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers },
+  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers },
   {
     validationErrorCode: 'InvalidParameterValue',
     init: (runtime) => instanceLifecycle.init(runtime),

@@ -8,8 +8,13 @@ import * as iam from '../iam/index.js';
 import { dryRun } from './dry-run.js';
 import { findImage } from './images.js';
 import { requireInstanceType, supportedRootDeviceTypes } from './instance-types.js';
-import { putRecord, toInstance, type InstanceRecord, type RootVolume } from './instances.js';
-import { engineFor } from './lifecycle.js';
+import { listRecords, putRecord, toInstance, type InstanceRecord, type RootVolume } from './instances.js';
+import { engineFor, newHostId } from './lifecycle.js';
+import { checkCapacity, zoneHasCapacity } from './capacity.js';
+import { findTemplate, findVersion, mergeIntoRunInstances } from './launch-templates.js';
+import { availabilityZones } from './regions.js';
+import { createSpotRequestFor, spotOptions } from './spot-requests.js';
+import { copyData, snapshotDir, volumeDir } from './volumes.js';
 import { keyNotFound } from './net-errors.js';
 import { allocatePrivateIp, keyPairByName, resolveSecurityGroups, resolveSubnet } from './network.js';
 import { tagsFromSpecs } from './tagging.js';
@@ -33,7 +38,20 @@ function macAddress(): string {
   return ['0e', ...[...b].map((x) => x.toString(16).padStart(2, '0'))].join(':');
 }
 
-export function runInstances(ctx: RequestContext, input: RunInstancesRequest): Reservation {
+export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Reservation {
+  // a launch template supplies what the call leaves out
+  let template: { LaunchTemplateId: string; Version: string } | undefined;
+  let input = call;
+  if (call.LaunchTemplate) {
+    const t = findTemplate(ctx, call.LaunchTemplate);
+    const v = findVersion(ctx, t, call.LaunchTemplate.Version);
+    template = { LaunchTemplateId: t.LaunchTemplateId, Version: String(v.VersionNumber) };
+    input = mergeIntoRunInstances(v.LaunchTemplateData, call);
+  }
+  if (input.ClientToken) {
+    const earlier = listRecords(ctx).filter((r) => r.ClientToken === input.ClientToken);
+    if (earlier.length) return reservationOf(ctx, earlier);
+  }
   if (!input.ImageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
   if (!input.InstanceType) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceType');
   if (input.MinCount < 1) throw new AwsError('InvalidParameterValue', `Value (${input.MinCount}) for parameter minCount is invalid. Expected a value greater than 0.`);
@@ -55,12 +73,21 @@ export function runInstances(ctx: RequestContext, input: RunInstancesRequest): R
   if (input.KeyName !== undefined && !keyPairByName(ctx, input.KeyName)) throw keyNotFound(input.KeyName);
   const profile = input.IamInstanceProfile ? resolveInstanceProfile(ctx, input.IamInstanceProfile) : undefined;
   const nic = input.NetworkInterfaces?.[0];
-  const subnet = resolveSubnet(ctx, input.SubnetId ?? nic?.SubnetId, input.Placement?.AvailabilityZone);
+  const subnetId = input.SubnetId ?? nic?.SubnetId;
+  // without a subnet or zone, EC2 places the instance in a zone that has capacity
+  const zone = input.Placement?.AvailabilityZone ?? (subnetId ? undefined : availabilityZones(ctx.region).find((z) => zoneHasCapacity(ctx, ctx.region, z.ZoneName))?.ZoneName);
+  const subnet = resolveSubnet(ctx, subnetId, zone);
+  checkCapacity(ctx, subnet.AvailabilityZone, type.name);
+  const spot = spotOptions(ctx, input.InstanceMarketOptions, type.name, subnet.AvailabilityZone);
   const groups = resolveSecurityGroups(ctx, subnet.VpcId, input.SecurityGroupIds ?? nic?.Groups, input.SecurityGroups);
   if (input.PrivateIpAddress && input.MaxCount > 1) {
     throw new AwsError('InvalidParameterCombination', 'Cannot specify an explicit private IP address when launching more than one instance.');
   }
   const instanceTags = tagsFromSpecs(input.TagSpecifications?.filter((s) => s.ResourceType === 'instance'), 'instance');
+  if (template) {
+    instanceTags['aws:ec2launchtemplate:id'] = template.LaunchTemplateId;
+    instanceTags['aws:ec2launchtemplate:version'] = template.Version;
+  }
   tagsFromSpecs(input.TagSpecifications?.filter((s) => s.ResourceType === 'volume'), 'volume');
 
   // the root volume: the image's, resized or retyped by a mapping naming the root device
@@ -136,18 +163,33 @@ export function runInstances(ctx: RequestContext, input: RunInstancesRequest): R
       Monitoring: input.Monitoring?.Enabled ? 'pending' : 'disabled',
       Tags: instanceTags,
       ClientToken: input.ClientToken,
+      Host: newHostId(),
+      LaunchTemplate: template,
     };
+    if (spot) {
+      r.SpotInstanceRequestId = createSpotRequestFor(ctx, spot, r, input);
+      r.SpotInterruptionBehavior = spot.InstanceInterruptionBehavior;
+    }
     putRecord(ctx, r);
     records.push(r);
   }
-  for (const r of records) engine.scheduleBoot({ account: ctx.account, region: ctx.region }, r.InstanceId);
+  for (const r of records) {
+    // an account's own image: the root volume starts as a copy of the image's root snapshot
+    if (image.own && r.RootVolume) copyData(snapshotDir(engine.baseDir, image.own.SnapshotId), volumeDir(engine.baseDir, r.RootVolume.VolumeId));
+    engine.changed(ctx, r.InstanceId, 'pending');
+    engine.scheduleBoot({ account: ctx.account, region: ctx.region }, r.InstanceId);
+  }
+  return reservationOf(ctx, records, true);
+}
+
+function reservationOf(ctx: RequestContext, records: InstanceRecord[], launched = false): Reservation {
   return {
-    ReservationId: reservationId,
+    ReservationId: records[0]!.ReservationId,
     OwnerId: ctx.account,
     Groups: [],
     Instances: records.map((r) => {
       const view = toInstance(ctx, r);
-      view.MetadataOptions = { ...view.MetadataOptions, State: 'pending' };
+      if (launched) view.MetadataOptions = { ...view.MetadataOptions, State: 'pending' };
       return view;
     }),
   };

@@ -7,6 +7,7 @@ import { ec2Id } from '../../protocol/ids.js';
 import { regional } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { dryRun } from './dry-run.js';
+import { imageUsingSnapshot } from './image-registry.js';
 import { applyFilters, pageOf, pickByIds } from './filters.js';
 import { recordsByIds } from './instances.js';
 import { engineFor } from './lifecycle.js';
@@ -336,6 +337,8 @@ export const volumeHandlers: Handlers<Ec2Operations> = {
 
   DeleteSnapshot(ctx, input) {
     const s = getSnapshot(ctx, input.SnapshotId);
+    const image = imageUsingSnapshot(ctx, s.SnapshotId);
+    if (image) throw new AwsError('InvalidSnapshot.InUse', `The snapshot ${s.SnapshotId} is currently in use by ${image.ImageId}`);
     dryRun(input);
     snapshotTable(ctx).delete(regional(ctx), s.SnapshotId);
     fs.rmSync(snapshotDir(engineFor(ctx).baseDir, s.SnapshotId), { recursive: true, force: true });

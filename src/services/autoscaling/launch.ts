@@ -1,0 +1,166 @@
+// Launching and terminating a group's instances through EC2, with the activities and events AWS records.
+import type { RunInstancesRequest } from '../../generated/ec2.js';
+import { AwsError } from '../../protocol/errors.js';
+import type { Runtime } from '../../server/context.js';
+import type { Scope } from '../../state/db.js';
+import * as ec2 from '../ec2/index.js';
+import { causeTime, recordActivity } from './activities.js';
+import { subnetFor } from './groups.js';
+import { beginActions } from './lifecycle-hooks.js';
+import { launchConfigurations, type ActivityRecord, type GroupInstanceRecord, type GroupRecord } from './store.js';
+
+type RT = Runtime;
+
+/** The RunInstances request for one instance of the group in `subnetId`. */
+function runRequest(rt: RT, scope: Scope, g: GroupRecord, subnetId: string): RunInstancesRequest {
+  const propagated = g.Tags.filter((t) => t.PropagateAtLaunch).map((t) => ({ Key: t.Key, Value: t.Value }));
+  const common = {
+    MinCount: 1,
+    MaxCount: 1,
+    SubnetId: subnetId,
+    ...(propagated.length ? { TagSpecifications: [{ ResourceType: 'instance' as const, Tags: propagated }] } : {}),
+  };
+  if (g.LaunchConfigurationName) {
+    const lc = launchConfigurations(rt).get(scope, g.LaunchConfigurationName);
+    if (!lc) throw new AwsError('ValidationError', `Launch configuration ${g.LaunchConfigurationName} not found`);
+    const groupIds = (lc.SecurityGroups ?? []).filter((s) => s.startsWith('sg-'));
+    const groupNames = (lc.SecurityGroups ?? []).filter((s) => !s.startsWith('sg-'));
+    return {
+      ...common,
+      ImageId: lc.ImageId,
+      InstanceType: lc.InstanceType as RunInstancesRequest['InstanceType'],
+      ...(lc.KeyName ? { KeyName: lc.KeyName } : {}),
+      ...(groupIds.length ? { SecurityGroupIds: groupIds } : {}),
+      ...(groupNames.length ? { SecurityGroups: groupNames } : {}),
+      ...(lc.UserData ? { UserData: lc.UserData } : {}),
+      ...(lc.IamInstanceProfile ? { IamInstanceProfile: lc.IamInstanceProfile.startsWith('arn:') ? { Arn: lc.IamInstanceProfile } : { Name: lc.IamInstanceProfile } } : {}),
+      ...(lc.BlockDeviceMappings?.length ? { BlockDeviceMappings: lc.BlockDeviceMappings as RunInstancesRequest['BlockDeviceMappings'] } : {}),
+      Monitoring: { Enabled: lc.InstanceMonitoring?.Enabled ?? true },
+      ...(lc.MetadataOptions ? { MetadataOptions: lc.MetadataOptions as RunInstancesRequest['MetadataOptions'] } : {}),
+    };
+  }
+  const spec = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  if (!spec) throw new AwsError('ValidationError', 'The group has no launch configuration or launch template.');
+  return {
+    ...common,
+    LaunchTemplate: { LaunchTemplateId: spec.LaunchTemplateId, LaunchTemplateName: spec.LaunchTemplateId ? undefined : spec.LaunchTemplateName, Version: spec.Version ?? '$Default' },
+  };
+}
+
+function emit(rt: RT, scope: Scope, g: GroupRecord, detailType: string, a: ActivityRecord, instanceId: string | undefined, details: Record<string, string>): void {
+  rt.bus.emit('aws-event', {
+    account: scope.account,
+    region: scope.region,
+    source: 'aws.autoscaling',
+    detailType,
+    detail: {
+      Origin: detailType.includes('Terminate') ? 'AutoScalingGroup' : 'EC2',
+      Destination: detailType.includes('Terminate') ? 'EC2' : 'AutoScalingGroup',
+      StatusCode: a.StatusCode,
+      AutoScalingGroupName: g.AutoScalingGroupName,
+      ActivityId: a.ActivityId,
+      AccountId: scope.account,
+      RequestId: a.ActivityId,
+      StatusMessage: a.StatusMessage ?? '',
+      EndTime: a.EndTime ?? rt.clock.date().toISOString(),
+      EC2InstanceId: instanceId ?? '',
+      StartTime: a.StartTime,
+      Cause: a.Cause,
+      Details: details,
+    },
+    resources: [g.AutoScalingGroupARN!, ...(instanceId ? [`arn:aws:ec2:${scope.region}:${scope.account}:instance/${instanceId}`] : [])],
+    time: rt.clock.date(),
+  });
+}
+
+export interface LaunchOutcome {
+  instance?: GroupInstanceRecord;
+  /** EC2's refusal, when the launch failed */
+  error?: AwsError;
+}
+
+/** Launches one instance in `zone`. A refusal is recorded as a failed activity (and an Unsuccessful event). */
+export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, cause: string): LaunchOutcome {
+  const ctx = { ...rt, ...scope };
+  const subnetId = subnetFor(ctx, g, zone);
+  const details = { 'Subnet ID': subnetId ?? '', 'Availability Zone': zone };
+  try {
+    if (!subnetId) throw new AwsError('InvalidSubnet', `No subnet of the group is in ${zone}.`);
+    const [instance] = ec2.runInstancesInternal(rt, scope, runRequest(rt, scope, g, subnetId), {
+      systemTags: { 'aws:autoscaling:groupName': g.AutoScalingGroupName },
+    });
+    const id = instance!.InstanceId!;
+    const a = recordActivity(rt, scope, g, { Description: `Launching a new EC2 instance: ${id}`, Cause: cause, StatusCode: 'InProgress', Details: details });
+    const rec: GroupInstanceRecord = {
+      InstanceId: id,
+      InstanceType: instance!.InstanceType,
+      AvailabilityZone: zone,
+      LifecycleState: 'Pending',
+      HealthStatus: 'Healthy',
+      ProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn ?? false,
+      ...(g.LaunchConfigurationName ? { LaunchConfigurationName: g.LaunchConfigurationName } : {}),
+      ...(instance!.Tags?.some((t) => t.Key === 'aws:ec2launchtemplate:id')
+        ? {
+            LaunchTemplate: {
+              LaunchTemplateId: instance!.Tags.find((t) => t.Key === 'aws:ec2launchtemplate:id')!.Value,
+              LaunchTemplateName: (g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification)?.LaunchTemplateName,
+              Version: instance!.Tags.find((t) => t.Key === 'aws:ec2launchtemplate:version')!.Value,
+            },
+          }
+        : {}),
+      ImageId: instance!.ImageId,
+      launchedAt: rt.clock.now(),
+      launchActivityId: a.ActivityId,
+    };
+    return { instance: rec };
+  } catch (err) {
+    if (!(err instanceof AwsError)) throw err;
+    const a = recordActivity(rt, scope, g, {
+      Description: 'Launching a new EC2 instance.  Status Reason: ' + `${err.message} Launching EC2 instance failed.`,
+      Cause: cause,
+      StatusCode: 'Failed',
+      StatusMessage: `${err.message} Launching EC2 instance failed.`,
+      Details: details,
+    });
+    emit(rt, scope, g, 'EC2 Instance Launch Unsuccessful', a, undefined, details);
+    return { error: err };
+  }
+}
+
+/** Terminates one instance of the group: it leaves capacity at once and is removed once EC2 has terminated it. */
+export function terminateOne(rt: RT, scope: Scope, g: GroupRecord, inst: GroupInstanceRecord, cause: string): void {
+  // a deleted group's instances skip the terminate hooks
+  const held = !g.deleting && !inst.terminateHooksDone && beginActions(rt, scope, g, inst, 'terminate');
+  if (!held) inst.LifecycleState = 'Terminating';
+  const a = recordActivity(rt, scope, g, {
+    Description: `Terminating EC2 instance: ${inst.InstanceId}`,
+    Cause: cause,
+    StatusCode: held ? 'MidLifecycleAction' : 'InProgress',
+    Details: { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone },
+  });
+  inst.terminateActivityId = a.ActivityId;
+  if (!held) terminateInEc2(rt, scope, inst);
+}
+
+/** The EC2 side of a termination, once the hooks (if any) have let it go. */
+export function terminateInEc2(rt: RT, scope: Scope, inst: GroupInstanceRecord): void {
+  inst.LifecycleState = 'Terminating';
+  inst.terminateHooksDone = true;
+  try {
+    ec2.terminateInstancesInternal(rt, scope, [inst.InstanceId]);
+  } catch (err) {
+    if (!(err instanceof AwsError)) throw err;
+    // termination protection: AWS keeps trying; the instance stays Terminating until it can go
+    rt.log.debug(`autoscaling: terminating ${inst.InstanceId}: ${err.message}`);
+  }
+}
+
+export function launchedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord): void {
+  emit(rt, scope, g, 'EC2 Instance Launch Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone });
+}
+
+export function terminatedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord): void {
+  emit(rt, scope, g, 'EC2 Instance Terminate Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone });
+}
+
+export { causeTime };
