@@ -4,8 +4,9 @@ import cloudtrail from './cloudtrail/provider.js';
 import type { ServiceDefinition } from './define.js';
 import ec2 from './ec2/provider.js';
 import iam from './iam/provider.js';
+import logs from './logs/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail, ec2, autoscaling];
+  return [sts, iam, cloudtrail, logs, ec2, autoscaling];
 }

@@ -11,6 +11,23 @@ const MIGRATIONS: string[] = [
      UNIQUE(service, kind, account, region, id)
    );
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: CloudWatch Logs events, a row each (services/logs/events-table.ts). logs_keys names a group (log_stream '')
+  //    or a stream by a small integer and carries the figures every append changes.
+  `CREATE TABLE IF NOT EXISTS logs_keys (
+     id INTEGER PRIMARY KEY,
+     account TEXT NOT NULL, region TEXT NOT NULL, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+     stored_bytes INTEGER NOT NULL DEFAULT 0,
+     first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+     sequence INTEGER NOT NULL DEFAULT 0,
+     UNIQUE(account, region, log_group, log_stream)
+   );
+   CREATE TABLE IF NOT EXISTS logs_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     stream_id INTEGER NOT NULL, group_id INTEGER NOT NULL,
+     timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS logs_events_by_stream ON logs_events(stream_id, timestamp);
+   CREATE INDEX IF NOT EXISTS logs_events_by_group ON logs_events(group_id, timestamp);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
