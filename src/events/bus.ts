@@ -12,6 +12,8 @@ export interface ApiCallEvent {
   sourceIp: string;
   userAgent: string;
   readOnly: boolean;
+  /** false for calls CloudTrail records as data events (Invoke, PutMetricData, PutLogEvents …) */
+  managementEvent: boolean;
   requestParameters: unknown;
   responseElements: unknown;
   errorCode?: string;

@@ -1,4 +1,5 @@
 // Which service and operation a request addresses: SigV4 credential scope, X-Amz-Target, Action=, REST routes.
+import zlib from 'node:zlib';
 import { AwsError } from './errors.js';
 import { type Operation, type Protocol, type ServiceIndexEntry, type ServiceModel, loadModel, serviceIndex } from './model.js';
 import { type Params, parseForm } from './query.js';
@@ -102,11 +103,30 @@ function formParams(req: WireRequest): Params {
 
 const queryish = (p: Protocol) => p === 'query' || p === 'ec2';
 
+/** The most a compressed request body may expand to (AWS's own payload limits are far below this). */
+const MAX_INFLATED_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Inflates a body sent with Content-Encoding: gzip (the SDKs compress operations with the requestcompression
+ * trait, such as CloudWatch's PutMetricData, past 10 KiB), so every protocol reads plain bytes.
+ */
+export function decodeContentEncoding(req: WireRequest): void {
+  const encoding = headerValue(req.headers, 'content-encoding')?.trim().toLowerCase();
+  if (encoding !== 'gzip' || !req.body.length) return;
+  try {
+    req.body = zlib.gunzipSync(req.body, { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch {
+    throw new AwsError('SerializationException', 'The request body is not valid gzip data.', { status: 400 });
+  }
+  delete req.headers['content-encoding'];
+}
+
 /**
  * Identifies the service and operation. `implemented` says which services Cumulus serves, to break ties
  * (e.g. two models signed as 'elasticloadbalancing').
  */
 export function identify(req: WireRequest, credential: Credential | undefined, implemented: (id: string) => boolean): Identified {
+  decodeContentEncoding(req);
   const { bySigning, byTarget, byTargetShort } = indexes();
   const target = headerValue(req.headers, 'x-amz-target');
   const candidates = credential?.service ? (bySigning.get(credential.service) ?? []) : [];

@@ -6,6 +6,7 @@ import { parseJsonText, readJson, writeJson } from './json.js';
 import type { Protocol, ServiceModel } from './model.js';
 import { ec2Error, ec2Response, queryError, queryResponse, readQueryInput } from './query.js';
 import { type HttpResult, readRestInput, writeRestOutput } from './rest.js';
+import { CBOR_HEADERS, cborErrorBody, cborResponseBody, readCborInput } from './rpcv2.js';
 import { validate } from './validate.js';
 import { XmlWriter } from './xml.js';
 
@@ -47,6 +48,9 @@ export function parseInput(id: Identified, req: WireRequest, validationCode?: st
       input = readRestInput(model, op, req, id.labels ?? {}, protocol);
       break;
     }
+    case 'smithy-rpc-v2-cbor':
+      input = readCborInput(model, op, req.body);
+      break;
     default:
       throw new AwsError('UnsupportedProtocol', `Cumulus does not speak the ${protocol} protocol for ${model.index.serviceId} yet.`, { status: 415 });
   }
@@ -104,6 +108,10 @@ export function renderOutput(id: Identified, output: Record<string, unknown>, re
         headers: { ...headers, 'content-type': contentType(model, protocol) },
         body: JSON.stringify(op!.output ? (writeJson(model, op!.output, out) ?? {}) : {}),
       };
+    case 'smithy-rpc-v2-cbor': {
+      const body = cborResponseBody(model, op!, out);
+      return { status: 200, headers: body.length ? { ...headers, ...CBOR_HEADERS } : { ...headers, 'smithy-protocol': CBOR_HEADERS['smithy-protocol'] }, body };
+    }
     default: {
       const result = writeRestOutput(model, op!, out, protocol as 'rest-json' | 'rest-xml');
       result.headers = { ...headers, ...result.headers };
@@ -139,6 +147,9 @@ export function renderError(model: ServiceModel | undefined, protocol: Protocol 
         body: JSON.stringify({ __type: err.code, message: err.message, ...(err.fields ?? {}) }),
       };
     }
+    case 'smithy-rpc-v2-cbor':
+      if (model?.index.awsQueryCompatible) headers['x-amzn-query-error'] = `${err.code};${sender ? 'Sender' : 'Receiver'}`;
+      return { status, headers: { ...headers, ...CBOR_HEADERS }, body: cborErrorBody(err.code, err.message, err.fields) };
     case 'rest-json':
       return {
         status,
@@ -164,6 +175,7 @@ export function renderError(model: ServiceModel | undefined, protocol: Protocol 
 /** The protocol to answer in when the request could not be matched to a model. */
 export function guessProtocol(req: WireRequest): Protocol {
   const ct = headerValue(req.headers, 'content-type') ?? '';
+  if (headerValue(req.headers, 'smithy-protocol') === 'rpc-v2-cbor') return 'smithy-rpc-v2-cbor';
   if (headerValue(req.headers, 'x-amz-target') || ct.startsWith('application/x-amz-json')) return 'json';
   if (ct.includes('json')) return 'rest-json';
   return 'query';

@@ -1,4 +1,5 @@
 // The control plane: identify → authenticate → parse and validate → provider (in a transaction) → render.
+import { isDataEvent } from './data-events.js';
 import { AwsError, notImplemented } from '../protocol/errors.js';
 import { type Identified, type WireRequest, credentialOf, headerValue, identify } from '../protocol/identify.js';
 import { requestId as newRequestId } from '../protocol/ids.js';
@@ -150,6 +151,7 @@ export class ControlPlane {
       sourceIp: ctx.sourceIp,
       userAgent: ctx.userAgent,
       readOnly: /^(Get|List|Describe|Lookup|Head|Search|Simulate|Check|Decode|Batch[Gg]et)/.test(id.op!.name),
+      managementEvent: !isDataEvent(id.entry.id, id.op!.name),
       requestParameters: input ?? null,
       responseElements: output ?? null,
       errorCode: err ? trailErrorCode(id, err, status) : undefined,

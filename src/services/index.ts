@@ -1,6 +1,7 @@
 // Every service Cumulus serves. A service not listed here answers NotImplemented for its operations.
 import autoscaling from './autoscaling/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
+import cloudwatch from './cloudwatch/provider.js';
 import type { ServiceDefinition } from './define.js';
 import ec2 from './ec2/provider.js';
 import iam from './iam/provider.js';
@@ -8,5 +9,5 @@ import logs from './logs/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail, logs, ec2, autoscaling];
+  return [sts, iam, cloudtrail, cloudwatch, logs, ec2, autoscaling];
 }

@@ -28,6 +28,17 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX IF NOT EXISTS logs_events_by_stream ON logs_events(stream_id, timestamp);
    CREATE INDEX IF NOT EXISTS logs_events_by_group ON logs_events(group_id, timestamp);`,
+  // 3: CloudWatch metrics (services/cloudwatch/metric-store.ts): series named once; the points of one
+  //    PutMetricData call are one row, packed as float64s.
+  `CREATE TABLE IF NOT EXISTS cloudwatch_series (
+     id INTEGER PRIMARY KEY,
+     account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, metric TEXT NOT NULL, dims TEXT NOT NULL,
+     last_put INTEGER NOT NULL,
+     UNIQUE(account, region, namespace, metric, dims)
+   );
+   CREATE TABLE IF NOT EXISTS cloudwatch_batches (
+     id INTEGER PRIMARY KEY, max_ts INTEGER NOT NULL, points BLOB NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -219,6 +219,7 @@ describe('cloudtrail management events', () => {
       sourceIp: '::ffff:10.0.0.7',
       userAgent: 'test',
       readOnly: false,
+      managementEvent: true,
       requestParameters: { RoleArn: `arn:aws:iam::${acct}:role/app`, RoleSessionName: 'next' },
       responseElements: {
         Credentials: { AccessKeyId: 'ASIANEWKEY', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG', SessionToken: 'FwoGZXIvYXdzEXAMPLE', Expiration: expiration },

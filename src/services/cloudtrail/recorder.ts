@@ -78,6 +78,7 @@ export function toRecord(e: ApiCallEvent): { scope: Scope; record: EventRecord }
 export function startRecorder(runtime: Runtime): () => void {
   const table = eventsTable(runtime.store);
   return runtime.bus.on('api-call', (e) => {
+    if (!e.managementEvent) return; // data events are only recorded by trails that select them
     const { scope, record } = toRecord(e);
     table.put(scope, record.EventId, record);
   });
