@@ -198,6 +198,9 @@ async function dispatch(
 ): Promise<void> {
   const a = alarmOf(record);
   const dimensions = dimsObject(a.Dimensions ?? a.Metrics?.find((q) => q.MetricStat)?.MetricStat?.Metric.Dimensions);
+  // the breaching value, for step scaling policies (the newest of the datapoints the state reason cites)
+  const recent = (parseJsonOr(next.reasonData) as { recentDatapoints?: number[] } | undefined)?.recentDatapoints;
+  const metricValue = Array.isArray(recent) && recent.length ? recent[recent.length - 1] : undefined;
   for (const target of actions) {
     const isLambda = /^arn:[^:]+:lambda:/.test(target);
     const payload = isLambda ? lambdaEvent(scope, record, previous, next, iso) : snsMessage(scope, a, previous.value, next, iso);
@@ -205,7 +208,7 @@ async function dispatch(
       arn: target,
       payload,
       source: { principal: isLambda ? 'lambda.alarms.cloudwatch.amazonaws.com' : 'cloudwatch.amazonaws.com', arn: a.AlarmArn, account: scope.account, region: scope.region },
-      context: { dimensions, alarmName: a.AlarmName },
+      context: { dimensions, alarmName: a.AlarmName, ...(metricValue !== undefined ? { metricValue } : {}) },
     });
     const when = new Date(runtime.clock.now()).toISOString();
     try {
