@@ -10,7 +10,8 @@ Commands:
   start     Start Cumulus (default port 4566)
   status    Show whether a Cumulus is running, and its services
   reset     Drop all state (or --service NAME's)
-${FAULT_USAGE}
+${FAULT_USAGE}  runtimes  Lambda runtimes: list, install nodejsNN.x (see cumulus runtimes --help)
+
 Options (start):
   --host H            address to listen on (CUMULUS_HOST, default 127.0.0.1)
   --port P            port (CUMULUS_PORT, default 4566)
@@ -101,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (command === 'runtimes') return (await import('./runtimes.js')).runtimesCommand(rest);
   process.stderr.write(`cumulus: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

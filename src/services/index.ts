@@ -4,10 +4,12 @@ import cloudtrail from './cloudtrail/provider.js';
 import cloudwatch from './cloudwatch/provider.js';
 import type { ServiceDefinition } from './define.js';
 import ec2 from './ec2/provider.js';
+import events from './events/provider.js';
 import iam from './iam/provider.js';
+import lambda from './lambda/provider.js';
 import logs from './logs/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail, cloudwatch, logs, ec2, autoscaling];
+  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling];
 }

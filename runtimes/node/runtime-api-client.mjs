@@ -1,0 +1,133 @@
+// A lean HTTP/1.1 client for the Lambda Runtime API: the bootstrap's only peer, local and fixed. It writes
+// requests by hand and parses responses with Content-Length or chunked bodies over kept-alive sockets, which
+// costs a fraction of node:http's per-request work (AWS's own client is native code for the same reason).
+// Idle sockets are unref'd so that they never keep the event loop alive: the runtime's callback semantics
+// depend on the loop emptying.
+import net from 'node:net';
+
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+class Connection {
+  constructor(host, port, onIdle) {
+    this.socket = net.connect(port, host);
+    this.socket.setNoDelay(true);
+    this.buf = null;
+    this.pending = null; // { resolve, reject, gotBytes }
+    this.reusable = true;
+    this.used = false;
+    this.onIdle = onIdle;
+    this.socket.on('data', (d) => {
+      this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
+      if (this.pending) this.pending.gotBytes = true;
+      this.parse();
+    });
+    const fail = (err) => {
+      this.reusable = false;
+      const p = this.pending;
+      this.pending = null;
+      if (p) p.reject(Object.assign(err ?? new Error('Runtime API connection closed'), { retriable: !p.gotBytes && this.used }));
+    };
+    this.socket.on('error', fail);
+    this.socket.on('close', () => fail(new Error('Runtime API connection closed')));
+  }
+
+  send(head, body) {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, gotBytes: false };
+      this.socket.ref();
+      if (body && body.length) {
+        this.socket.write(head);
+        this.socket.write(body);
+      } else this.socket.write(head);
+    });
+  }
+
+  parse() {
+    const buf = this.buf;
+    if (!buf || !this.pending) return;
+    const end = buf.indexOf(CRLF2);
+    if (end < 0) return;
+    const lines = buf.toString('latin1', 0, end).split('\r\n');
+    const status = Number(lines[0].slice(9, 12));
+    const headers = {};
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      const c = line.indexOf(':');
+      if (c <= 0) continue;
+      const name = line.slice(0, c).trim().toLowerCase();
+      const value = line.slice(c + 1).trim();
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    }
+    let body;
+    let next;
+    if ((headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked')) {
+      const parts = [];
+      let pos = end + 4;
+      for (;;) {
+        const le = buf.indexOf('\r\n', pos);
+        if (le < 0) return;
+        const size = parseInt(buf.toString('latin1', pos, le), 16);
+        if (size === 0) {
+          // trailer lines (ignored), then an empty line
+          let t = le + 2;
+          for (;;) {
+            const e = buf.indexOf('\r\n', t);
+            if (e < 0) return;
+            if (e === t) break;
+            t = e + 2;
+          }
+          next = t + 2;
+          break;
+        }
+        if (buf.length < le + 2 + size + 2) return;
+        parts.push(buf.subarray(le + 2, le + 2 + size));
+        pos = le + 2 + size + 2;
+      }
+      body = Buffer.concat(parts).toString('utf8');
+    } else {
+      const len = Number(headers['content-length'] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      body = buf.toString('utf8', end + 4, end + 4 + len);
+      next = end + 4 + len;
+    }
+    this.buf = next < buf.length ? buf.subarray(next) : null;
+    if ((headers.connection ?? '').toLowerCase() === 'close') this.reusable = false;
+    const p = this.pending;
+    this.pending = null;
+    this.used = true;
+    if (this.reusable) {
+      this.socket.unref();
+      this.onIdle(this);
+    } else this.socket.destroy();
+    p.resolve({ status, headers, body });
+  }
+}
+
+export class RuntimeApiClient {
+  constructor(address) {
+    const i = address.lastIndexOf(':');
+    this.host = address.slice(0, i) || '127.0.0.1';
+    this.port = Number(address.slice(i + 1)) || 80;
+    this.hostHeader = address;
+    this.idle = [];
+  }
+
+  /** method, path, optional body (string) and extra header lines ("Name: value\r\n" …). */
+  async request(method, path, body, extraHeaders = '') {
+    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    const head =
+      `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: cumulus-lambda-nodejs\r\n${extraHeaders}` +
+      (payload ? `Content-Length: ${payload.length}\r\n\r\n` : '\r\n');
+    for (let attempt = 0; ; attempt++) {
+      let conn = this.idle.pop();
+      while (conn && !conn.reusable) conn = this.idle.pop();
+      conn ??= new Connection(this.host, this.port, (c) => this.idle.push(c));
+      try {
+        return await conn.send(head, payload);
+      } catch (err) {
+        // a kept-alive socket the server closed while idle: once more on a fresh one
+        if (!err.retriable || attempt > 0) throw err;
+      }
+    }
+  }
+}

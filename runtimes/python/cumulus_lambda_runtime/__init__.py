@@ -1,0 +1,1 @@
+"""Cumulus's Python Lambda runtime: the parts bootstrap.py uses (a package name no function will clash with)."""

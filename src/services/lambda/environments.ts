@@ -1,0 +1,385 @@
+// Execution environments: one real process per environment (through the compute driver), speaking the
+// Runtime API to its own listener. An environment runs one invocation at a time, is reused while warm,
+// is never shared between functions, versions or revisions, and is retired when idle for
+// CUMULUS_LAMBDA_IDLE_SECONDS (default 300, virtual) unless it holds provisioned concurrency.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { TimerHandle } from '../../clock/clock.js';
+import type { WorkloadExit, WorkloadHandle } from '../../compute/driver.js';
+import { driverFor } from '../../compute/shared.js';
+import type { Runtime } from '../../server/context.js';
+import { issueRoleCredentials } from '../sts/index.js';
+import { EnvironmentLog } from './lambda-logs.js';
+import type { ResolvedFunction } from './resolved-function.js';
+import { type DeliveredEvent, startRuntimeApi, type RuntimeApiServer, type RuntimeApiTarget } from './runtime-api.js';
+import { ensureRuntime, RuntimeLaunchError, runtimeLaunch } from './runtimes.js';
+
+/** AWS gives the init phase of an on-demand environment 10 seconds. */
+const INIT_LIMIT_MS = 10_000;
+/** role credentials handed to an environment; it is retired before they expire */
+const CREDENTIAL_SECONDS = 3600;
+
+export type Outcome =
+  | { kind: 'response'; body: Buffer }
+  | { kind: 'error'; body: Buffer; errorType?: string }
+  | { kind: 'init-error'; body: Buffer; errorType?: string }
+  | { kind: 'timeout' }
+  | { kind: 'init-timeout' }
+  | { kind: 'exit'; exit: WorkloadExit; initPhase: boolean }
+  | { kind: 'too-large'; size: number }
+  | { kind: 'start-failed'; message: string; errorType?: string };
+
+export interface Assignment {
+  event: DeliveredEvent;
+  /** the function's timeout, ms (virtual) */
+  timeoutMs: number;
+  done(outcome: Outcome): void;
+  delivered?: boolean;
+  /** performance.now() when the runtime got the event: Duration counts from here (init excluded) */
+  deliveredAt?: number;
+  timer?: TimerHandle;
+}
+
+export function idleLimitMs(): number {
+  const s = Number(process.env.CUMULUS_LAMBDA_IDLE_SECONDS ?? 300);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : 300_000;
+}
+
+export class Environment implements RuntimeApiTarget {
+  readonly id: string;
+  readonly log: EnvironmentLog;
+  state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
+  handle: WorkloadHandle | undefined;
+  /** set once the runtime first asks for an event: how long init took (ms), reported on the first REPORT */
+  initDurationMs: number | undefined;
+  /** whether the Init Duration is still to be reported */
+  initUnreported = true;
+  lastUsed: number;
+  readonly createdAt: number;
+  maxMemoryMB = 0;
+  private api: RuntimeApiServer | undefined;
+  private waiter: { deliver: (e: DeliveredEvent) => void; cancelled: () => boolean } | undefined;
+  private current: Assignment | undefined;
+  private readonly perfStart = performance.now();
+  private initTimer: TimerHandle | undefined;
+  private statusFile: string | undefined;
+
+  constructor(
+    private readonly pool: EnvironmentPool,
+    readonly fn: ResolvedFunction,
+    readonly key: string,
+    /** holds provisioned concurrency: kept warm, never retired for idleness (cleared when the config goes) */
+    public provisioned: boolean,
+  ) {
+    this.id = `lambda-${fn.FunctionName.slice(0, 80)}-${randomBytes(6).toString('hex')}`;
+    this.log = new EnvironmentLog(pool.runtime, fn);
+    this.createdAt = this.lastUsed = pool.runtime.clock.now();
+  }
+
+  /** (a method, so that checks after an await are not narrowed away) */
+  isDead(): boolean {
+    return this.state === 'dead';
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Starts the process; failures are reported to the assignment waiting on it (or retire it). */
+  async start(): Promise<void> {
+    const rt = this.pool.runtime;
+    const fn = this.fn;
+    try {
+      await ensureRuntime(fn.Runtime ?? 'provided.al2023');
+      if (this.isDead()) return;
+      const launch = runtimeLaunch(fn.Runtime ?? 'provided.al2023', { codeDir: fn.codeDir, layerDirs: fn.layerDirs, handler: fn.Handler ?? '' });
+      this.api = await startRuntimeApi(this);
+      if (this.isDead()) return this.api.close();
+      const creds = issueRoleCredentials(rt, { region: fn.region }, fn.Role, fn.FunctionName, CREDENTIAL_SECONDS).Credentials;
+      const env: Record<string, string> = {
+        ...launch.env,
+        ...fn.Environment,
+        AWS_LAMBDA_FUNCTION_NAME: fn.FunctionName,
+        AWS_LAMBDA_FUNCTION_VERSION: fn.Version,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.MemorySize),
+        AWS_LAMBDA_LOG_GROUP_NAME: this.log.group,
+        AWS_LAMBDA_LOG_STREAM_NAME: this.log.stream,
+        AWS_REGION: fn.region,
+        AWS_DEFAULT_REGION: fn.region,
+        AWS_LAMBDA_INITIALIZATION_TYPE: this.provisioned ? 'provisioned-concurrency' : 'on-demand',
+        _HANDLER: fn.Handler ?? '',
+        LAMBDA_TASK_ROOT: fn.codeDir,
+        AWS_LAMBDA_RUNTIME_API: this.api.address,
+        TZ: ':UTC',
+        AWS_ACCESS_KEY_ID: creds.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey,
+        AWS_SESSION_TOKEN: creds.SessionToken,
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${rt.config.port}`,
+      };
+      if (fn.LoggingConfig?.LogFormat === 'JSON') env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
+      if (!env.LAMBDA_RUNTIME_DIR && launch.env.LAMBDA_RUNTIME_DIR) env.LAMBDA_RUNTIME_DIR = launch.env.LAMBDA_RUNTIME_DIR;
+      const handle = await driverFor(rt).start({
+        id: this.id,
+        name: `${fn.FunctionName}:${fn.Version}`,
+        command: launch.command,
+        env,
+        workingDir: fn.codeDir,
+        limits: { memoryMiB: fn.MemorySize, tmpMiB: fn.EphemeralStorage },
+        logFile: false,
+      });
+      this.handle = handle;
+      this.statusFile = handle.pid !== undefined ? `/proc/${handle.pid}/status` : undefined;
+      // CloudWatch Logs messages of Lambda end with a newline, as the runtime wrote them
+      handle.onOutput((line) => this.log.line(`${line.text}\n`, line.time));
+      handle.onExit((exit) => this.exited(exit));
+      if (this.isDead()) handle.kill();
+      else if (this.initDurationMs === undefined) this.initTimer = rt.clock.setTimeout(() => this.initTimedOut(), INIT_LIMIT_MS);
+    } catch (err) {
+      const errorType = err instanceof RuntimeLaunchError ? err.errorType : undefined;
+      this.fail({ kind: 'start-failed', message: (err as Error)?.message ?? String(err), errorType });
+    }
+  }
+
+  /** Gives the environment its next invocation (delivered now if the runtime is waiting, else on its next poll). */
+  assign(a: Assignment): void {
+    this.current = a;
+    this.state = 'busy';
+    if (this.waiter && !this.waiter.cancelled()) this.deliver(this.waiter.deliver);
+  }
+
+  private deliver(send: (e: DeliveredEvent) => void): void {
+    const a = this.current!;
+    this.waiter = undefined;
+    a.delivered = true;
+    a.deliveredAt = performance.now();
+    // The runtime compares the deadline with its own wall clock (getRemainingTimeInMillis), so it is given in
+    // host time: the real moment the timeout timer (virtual, on the clock) is due at the clock's speed.
+    a.event.deadlineMs = Date.now() + Math.round(a.timeoutMs / this.pool.runtime.clock.getSpeed());
+    a.timer = this.pool.runtime.clock.setTimeout(() => this.timedOut(a), a.timeoutMs);
+    send(a.event);
+  }
+
+  // ---- Runtime API ----
+
+  next(deliver: (e: DeliveredEvent) => void, cancelled: () => boolean): void {
+    if (this.initDurationMs === undefined) {
+      this.initDurationMs = performance.now() - this.perfStart;
+      this.initTimer?.cancel();
+      this.initTimer = undefined;
+    }
+    if (this.current && !this.current.delivered) return this.deliver(deliver);
+    if (this.state === 'starting') this.state = 'idle';
+    this.waiter = { deliver, cancelled };
+  }
+
+  response(requestId: string, body: Buffer): boolean {
+    return this.settle(requestId, { kind: 'response', body });
+  }
+
+  error(requestId: string, body: Buffer, errorType: string | undefined): boolean {
+    return this.settle(requestId, { kind: 'error', body, errorType });
+  }
+
+  responseTooLarge(requestId: string, size: number): boolean {
+    return this.settle(requestId, { kind: 'too-large', size });
+  }
+
+  initError(body: Buffer, errorType: string | undefined): void {
+    // the environment cannot serve: the invocation that started it fails with the runtime's error
+    this.fail({ kind: 'init-error', body, errorType });
+  }
+
+  private settle(requestId: string, outcome: Outcome): boolean {
+    const a = this.current;
+    if (!a || !a.delivered || a.event.requestId !== requestId) return false;
+    a.timer?.cancel();
+    this.current = undefined;
+    this.sampleMemory();
+    // stays busy until the invoker has written END/REPORT and calls release()
+    a.done(outcome);
+    return true;
+  }
+
+  /** The invocation is over: the environment is warm and free for the next one. */
+  release(): void {
+    if (this.state !== 'busy' || this.current) return;
+    this.state = 'idle';
+    this.lastUsed = this.pool.runtime.clock.now();
+  }
+
+  // ---- failures ----
+
+  private timedOut(a: Assignment): void {
+    if (this.current !== a) return;
+    this.current = undefined;
+    this.retire();
+    a.done({ kind: 'timeout' });
+  }
+
+  private initTimedOut(): void {
+    if (this.initDurationMs !== undefined || this.state === 'dead') return;
+    const a = this.current;
+    this.current = undefined;
+    this.retire();
+    a?.done({ kind: 'init-timeout' });
+  }
+
+  private exited(exit: WorkloadExit): void {
+    const a = this.current;
+    const initPhase = this.initDurationMs === undefined;
+    this.current = undefined;
+    this.markDead();
+    a?.timer?.cancel();
+    a?.done({ kind: 'exit', exit, initPhase });
+  }
+
+  private fail(outcome: Outcome): void {
+    const a = this.current;
+    this.current = undefined;
+    a?.timer?.cancel();
+    this.retire();
+    a?.done(outcome);
+  }
+
+  /** Peak resident memory of the runtime process (VmHWM), the environment's "Max Memory Used". */
+  sampleMemory(): number {
+    if (this.statusFile) {
+      try {
+        const text = fs.readFileSync(this.statusFile, 'latin1');
+        const i = text.indexOf('VmHWM:');
+        if (i >= 0) {
+          const kb = parseInt(text.slice(i + 6).trimStart(), 10);
+          if (kb > 0) this.maxMemoryMB = Math.max(this.maxMemoryMB, Math.ceil(kb / 1024));
+        }
+      } catch {
+        /* the process is gone */
+      }
+    }
+    if (!this.maxMemoryMB && this.handle && this.handle.state !== 'exited') {
+      this.maxMemoryMB = Math.ceil(this.handle.usage().memoryBytes / 1048576);
+    }
+    return this.maxMemoryMB;
+  }
+
+  /** Stops the environment (killed at once: Lambda gives a retiring environment no grace worth waiting for). */
+  retire(): void {
+    if (this.state === 'dead') return;
+    this.markDead();
+    this.handle?.kill('SIGKILL');
+  }
+
+  private markDead(): void {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    this.initTimer?.cancel();
+    this.api?.close();
+    this.log.flush();
+    this.pool.removed(this);
+    const dir = this.handle?.dir;
+    if (dir) setTimeout(() => fs.rm(dir, { recursive: true, force: true }, () => undefined), 1000).unref();
+  }
+}
+
+/** Every environment of a Cumulus, grouped by function version and revision. */
+export class EnvironmentPool {
+  private readonly byKey = new Map<string, Environment[]>();
+  private sweeper: TimerHandle | undefined;
+
+  constructor(readonly runtime: Runtime) {
+    const idle = idleLimitMs();
+    this.sweeper = runtime.clock.setInterval(() => this.sweep(), Math.max(1000, Math.min(idle / 10, 30_000)));
+  }
+
+  static keyOf(fn: ResolvedFunction): string {
+    return `${fn.FunctionArn}:${fn.Version}:${fn.RevisionId}`;
+  }
+
+  /** A warm environment of this version and revision, or a new one (cold: the caller assigns its invocation,
+   *  then calls start()). */
+  acquire(fn: ResolvedFunction): { env: Environment; cold: boolean } {
+    const key = EnvironmentPool.keyOf(fn);
+    const list = this.byKey.get(key);
+    if (list) {
+      let pick: Environment | undefined;
+      let warming: Environment | undefined;
+      for (const e of list) {
+        if (e.state === 'idle' && !e.busy) {
+          pick = e;
+          break;
+        }
+        // a provisioned environment still initialising takes the invocation as soon as it is up
+        if (!warming && e.provisioned && e.state === 'starting' && !e.busy) warming = e;
+      }
+      if (pick ?? warming) return { env: (pick ?? warming)!, cold: false };
+    } else this.retireOtherRevisions(fn);
+    const env = this.create(fn, key, false);
+    return { env, cold: true };
+  }
+
+  /** Keeps `n` environments of this version warm (provisioned concurrency). */
+  ensureProvisioned(fn: ResolvedFunction, n: number): void {
+    const key = EnvironmentPool.keyOf(fn);
+    const have = (this.byKey.get(key) ?? []).filter((e) => e.provisioned).length;
+    // each becomes idle (usable) once its runtime first polls for an event
+    for (let i = have; i < n; i++) void this.create(fn, key, true).start();
+  }
+
+  private create(fn: ResolvedFunction, key: string, provisioned: boolean): Environment {
+    const env = new Environment(this, fn, key, provisioned);
+    let list = this.byKey.get(key);
+    if (!list) this.byKey.set(key, (list = []));
+    list.push(env);
+    return env;
+  }
+
+  /** Environments of the same function version with another revision are never reused: retire them. */
+  private retireOtherRevisions(fn: ResolvedFunction): void {
+    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
+    for (const [key, list] of this.byKey) {
+      if (!key.startsWith(prefix)) continue;
+      for (const e of [...list]) if (!e.busy) e.retire();
+    }
+  }
+
+  removed(env: Environment): void {
+    const list = this.byKey.get(env.key);
+    if (!list) return;
+    const i = list.indexOf(env);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.byKey.delete(env.key);
+  }
+
+  /** Retires environments idle for longer than the limit. */
+  sweep(): void {
+    const limit = idleLimitMs();
+    const now = this.runtime.clock.now();
+    for (const list of [...this.byKey.values()]) {
+      for (const e of [...list]) {
+        if (e.provisioned || e.busy) continue;
+        if (e.state === 'idle' && now - e.lastUsed >= limit) e.retire();
+        else if (now - e.createdAt >= (CREDENTIAL_SECONDS - 300) * 1000 && e.state === 'idle') e.retire();
+      }
+    }
+  }
+
+  /** Provisioned concurrency of a version was removed: its environments serve on demand and may idle out. */
+  releaseProvisioned(fn: ResolvedFunction): void {
+    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
+    for (const [key, list] of this.byKey) if (key.startsWith(prefix)) for (const e of list) e.provisioned = false;
+  }
+
+  /** Retires every environment of a function (all versions), e.g. when it is deleted. */
+  retireFunction(functionArn: string): void {
+    for (const [key, list] of [...this.byKey]) if (key.startsWith(`${functionArn}:`)) for (const e of [...list]) e.retire();
+  }
+
+  list(): Environment[] {
+    return [...this.byKey.values()].flat();
+  }
+
+  async stop(): Promise<void> {
+    this.sweeper?.cancel();
+    this.sweeper = undefined;
+    for (const e of this.list()) e.retire();
+  }
+}

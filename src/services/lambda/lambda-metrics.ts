@@ -1,0 +1,114 @@
+// AWS/Lambda metrics. Invocations are many and cheap, so datapoints are aggregated in memory per metric and
+// dimension set and published once per virtual second as statistic sets (what PutMetricData accepts), which
+// keeps the invoke path free of bus traffic. Dimension sets follow AWS: none (account level), FunctionName,
+// FunctionName+Resource, and FunctionName+Resource+ExecutedVersion for published versions.
+import type { TimerHandle } from '../../clock/clock.js';
+import type { MetricDatum } from '../../events/bus.js';
+import type { Runtime } from '../../server/context.js';
+import type { ResolvedFunction } from './resolved-function.js';
+
+type Dim = { Name: string; Value: string };
+
+interface Agg {
+  MetricName: string;
+  Dimensions: Dim[];
+  Unit: string;
+  sum: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+const FLUSH_MS = 1000;
+
+export interface InvocationFigures {
+  fn: ResolvedFunction;
+  /** name, or name:qualifier when the caller named one */
+  resource: string;
+  durationMs: number;
+  error: boolean;
+  concurrent: { account: number; unreserved: number; fn: number };
+}
+
+export class LambdaMetrics {
+  private readonly scopes = new Map<string, { account: string; region: string; aggs: Map<string, Agg> }>();
+  private timer: TimerHandle | undefined;
+  private windowStart = 0;
+
+  constructor(private readonly runtime: Runtime) {}
+
+  private add(fn: { account: string; region: string }, name: string, dims: Dim[], unit: string, value: number): void {
+    const sk = `${fn.account}/${fn.region}`;
+    let scope = this.scopes.get(sk);
+    if (!scope) this.scopes.set(sk, (scope = { account: fn.account, region: fn.region, aggs: new Map() }));
+    let key = name;
+    for (const d of dims) key += `|${d.Value}`;
+    const agg = scope.aggs.get(key);
+    if (agg) {
+      agg.sum += value;
+      if (value < agg.min) agg.min = value;
+      if (value > agg.max) agg.max = value;
+      agg.count++;
+    } else scope.aggs.set(key, { MetricName: name, Dimensions: dims, Unit: unit, sum: value, min: value, max: value, count: 1 });
+    if (!this.timer) {
+      this.windowStart = this.runtime.clock.now();
+      this.timer = this.runtime.clock.setTimeout(() => this.flush(), FLUSH_MS);
+    }
+  }
+
+  /** The dimension sets of a function's metrics. */
+  private dimSets(fn: ResolvedFunction, resource: string): Dim[][] {
+    const byName = [{ Name: 'FunctionName', Value: fn.FunctionName }];
+    const sets: Dim[][] = [[], byName, [...byName, { Name: 'Resource', Value: resource }]];
+    if (fn.Version !== '$LATEST') sets.push([...byName, { Name: 'Resource', Value: resource }, { Name: 'ExecutedVersion', Value: fn.Version }]);
+    return sets;
+  }
+
+  invocation(f: InvocationFigures): void {
+    for (const dims of this.dimSets(f.fn, f.resource)) {
+      this.add(f.fn, 'Invocations', dims, 'Count', 1);
+      this.add(f.fn, 'Errors', dims, 'Count', f.error ? 1 : 0);
+      this.add(f.fn, 'Duration', dims, 'Milliseconds', f.durationMs);
+    }
+    this.add(f.fn, 'ConcurrentExecutions', [], 'Count', f.concurrent.account);
+    this.add(f.fn, 'ConcurrentExecutions', [{ Name: 'FunctionName', Value: f.fn.FunctionName }], 'Count', f.concurrent.fn);
+    this.add(f.fn, 'UnreservedConcurrentExecutions', [], 'Count', f.concurrent.unreserved);
+  }
+
+  throttle(fn: ResolvedFunction, resource: string): void {
+    for (const dims of this.dimSets(fn, resource)) this.add(fn, 'Throttles', dims, 'Count', 1);
+  }
+
+  /** Async events: their age when an attempt starts, and failures to deliver to a dead-letter queue. */
+  asyncEventAge(fn: ResolvedFunction, ms: number): void {
+    this.add(fn, 'AsyncEventAge', [{ Name: 'FunctionName', Value: fn.FunctionName }], 'Milliseconds', ms);
+  }
+
+  asyncEvent(fn: ResolvedFunction, metric: 'AsyncEventsReceived' | 'AsyncEventsDropped' | 'DeadLetterErrors' | 'DestinationDeliveryFailures'): void {
+    this.add(fn, metric, [{ Name: 'FunctionName', Value: fn.FunctionName }], 'Count', 1);
+  }
+
+  flush(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    const timestamp = new Date(this.windowStart);
+    for (const scope of this.scopes.values()) {
+      if (!scope.aggs.size) continue;
+      const datums: MetricDatum[] = [];
+      for (const a of scope.aggs.values()) {
+        datums.push({
+          MetricName: a.MetricName,
+          Dimensions: a.Dimensions,
+          Timestamp: timestamp,
+          Unit: a.Unit,
+          StatisticValues: { SampleCount: a.count, Sum: a.sum, Minimum: a.min, Maximum: a.max },
+        });
+      }
+      scope.aggs.clear();
+      // PutMetricData takes at most 1000 datums a call
+      for (let i = 0; i < datums.length; i += 1000) {
+        this.runtime.bus.emit('metric', { account: scope.account, region: scope.region, namespace: 'AWS/Lambda', datums: datums.slice(i, i + 1000) });
+      }
+    }
+  }
+}
