@@ -1,0 +1,297 @@
+// The HTTP side of an Application Load Balancer: rules in priority order (the default actions last),
+// fixed responses, redirects, and forwarding through a keep-alive reverse proxy with ELB's headers,
+// sticky cookies, AWS's own 502/503/504 answers and the idle timeout. Used for the main port (by Host or
+// path) and for each listener's own socket.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Action, RedirectActionConfig } from '../../generated/elbv2.js';
+import type { Engine, LbConfig } from './engine.js';
+import { matchesAll, type RequestFacts } from './conditions.js';
+import { serveLambda } from './lambda-target.js';
+import { countElb, countTarget } from './metrics.js';
+import { sendElbError, sendFixed } from './responses.js';
+import { appCookieHeaders, chooseGroup, chooseTarget, parseCookies } from './selection.js';
+import type { ListenerRecord, TargetGroupRecord } from './store.js';
+import { targetHost, trafficPort } from './targets-address.js';
+
+export interface Incoming {
+  req: http.IncomingMessage;
+  /** the body when it was already read (main port), else the request streams */
+  body?: Buffer;
+  /** the path to forward (the path form's prefix already stripped), and the raw query without '?' */
+  path: string;
+  query: string;
+  sourceIp: string;
+  sourcePort: number;
+}
+
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+const EMPTY_QUERY = new URLSearchParams();
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, rejectUnauthorized: false }),
+};
+
+// random bytes for trace ids, drawn from a pool (one randomBytes call per ~340 requests on the hot path)
+let pool = randomBytes(4096);
+let used = 0;
+
+export function traceId(now: number): string {
+  if (used + 12 > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  const id = pool.toString('hex', used, used + 12);
+  used += 12;
+  return `Root=1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${id}`;
+}
+
+function hostOf(req: http.IncomingMessage): string {
+  const h = req.headers.host ?? '';
+  return h.replace(/:\d+$/, '').toLowerCase();
+}
+
+/** The action a request gets: the first rule (by priority) whose conditions all match, else the defaults. */
+export function actionFor(cfg: LbConfig, listener: ListenerRecord, facts: RequestFacts): Action | undefined {
+  for (const r of cfg.rules.get(listener.ListenerArn) ?? []) if (matchesAll(r.Conditions, facts)) return r.Actions[r.Actions.length - 1];
+  return listener.DefaultActions[listener.DefaultActions.length - 1];
+}
+
+function redirectLocation(r: RedirectActionConfig, listener: ListenerRecord, inc: Incoming): string {
+  const protocol = listener.Protocol === 'HTTPS' ? 'HTTPS' : 'HTTP';
+  const host = hostOf(inc.req) || 'localhost';
+  const port = String(listener.Port);
+  const sub = (s: string) =>
+    s
+      .replace(/#\{protocol\}/g, protocol)
+      .replace(/#\{host\}/g, host)
+      .replace(/#\{port\}/g, port)
+      .replace(/#\{path\}/g, inc.path.replace(/^\//, ''))
+      .replace(/#\{query\}/g, inc.query);
+  const p = sub(r.Protocol ?? '#{protocol}').toLowerCase();
+  const po = sub(r.Port ?? '#{port}');
+  const defaultPort = (p === 'https' && po === '443') || (p === 'http' && po === '80');
+  const q = sub(r.Query ?? '#{query}');
+  return `${p}://${sub(r.Host ?? '#{host}')}${defaultPort ? '' : `:${po}`}${sub(r.Path ?? '/#{path}')}${q ? `?${q}` : ''}`;
+}
+
+function forwardHeaders(inc: Incoming, listener: ListenerRecord, engine: Engine, lbAttrs: Record<string, string>): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  const raw = inc.req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP.has(lower) || lower === 'x-forwarded-for' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-port') continue;
+    const v = raw[i + 1]!;
+    const prev = out[lower];
+    out[lower] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+  }
+  const xffMode = lbAttrs['routing.http.xff_header_processing.mode'] ?? 'append';
+  const client = lbAttrs['routing.http.xff_client_port.enabled'] === 'true' ? `${inc.sourceIp}:${inc.sourcePort}` : inc.sourceIp;
+  const prior = inc.req.headers['x-forwarded-for'];
+  if (xffMode === 'append') out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  else if (xffMode === 'preserve' && prior) out['x-forwarded-for'] = prior;
+  out['x-forwarded-proto'] = listener.Protocol === 'HTTPS' ? 'https' : 'http';
+  out['x-forwarded-port'] = String(listener.Port);
+  const trace = inc.req.headers['x-amzn-trace-id'];
+  out['x-amzn-trace-id'] = typeof trace === 'string' && /Root=/.test(trace) ? trace : traceId(engine.runtime.clock.now());
+  return out;
+}
+
+function responseHeaders(res: http.IncomingMessage, extraCookies: string[]): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  const raw = res.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP.has(lower)) continue;
+    const v = raw[i + 1]!;
+    const prev = out[lower];
+    out[lower] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+  }
+  if (extraCookies.length) {
+    const prev = out['set-cookie'];
+    out['set-cookie'] = [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...extraCookies];
+  }
+  return out;
+}
+
+export interface Routed {
+  tg: TargetGroupRecord;
+  key: string;
+  host: string;
+  port: number;
+  cookies: string[];
+  appCookie?: Parameters<typeof appCookieHeaders>[1];
+  /** the group's target is a Lambda function */
+  lambda?: boolean;
+}
+
+const targetKeyOf = (tg: TargetGroupRecord) => (tg.Targets[0] ? `${tg.Targets[0].Id}:` : '');
+
+/** Rule evaluation and target choice; answers the request itself (fixed, redirect, 503) and returns undefined then. */
+function route(engine: Engine, cfg: LbConfig, listener: ListenerRecord, inc: Incoming, res: http.ServerResponse | undefined): Routed | number | undefined {
+  const serverHeader = listener.Attributes['routing.http.response.server.enabled'] !== 'false';
+  const facts: RequestFacts = {
+    method: inc.req.method ?? 'GET',
+    host: hostOf(inc.req),
+    path: inc.path,
+    // only rules read the query; most requests on a listener without rules never parse it
+    query: cfg.rules.get(listener.ListenerArn)?.length ? new URLSearchParams(inc.query) : EMPTY_QUERY,
+    headers: inc.req.headers,
+    sourceIp: inc.sourceIp,
+  };
+  // ELB refuses an X-Forwarded-For with more than 30 addresses (463)
+  const xff = inc.req.headers['x-forwarded-for'];
+  if (typeof xff === 'string' && xff.split(',').length > 30) return 463;
+  const action = actionFor(cfg, listener, facts);
+  if (!action) return 503;
+  if (action.Type === 'fixed-response') {
+    const f = action.FixedResponseConfig!;
+    if (res) sendFixed(res, Number(f.StatusCode), f.ContentType, f.MessageBody, serverHeader);
+    return res ? undefined : Number(f.StatusCode);
+  }
+  if (action.Type === 'redirect') {
+    const r = action.RedirectConfig!;
+    if (!res) return 400;
+    const status = r.StatusCode === 'HTTP_301' ? 301 : 302;
+    const headers: Record<string, string> = { location: redirectLocation(r, listener, inc), 'content-type': 'text/html', 'content-length': '0' };
+    if (serverHeader) headers.server = 'awselb/2.0';
+    res.writeHead(status, headers);
+    res.end();
+    return undefined;
+  }
+  const cookies = parseCookies(inc.req.headers.cookie);
+  const group = chooseGroup(engine, cfg, action, cookies);
+  if (!group) return 503;
+  if (group.tg.TargetType === 'lambda') return { tg: group.tg, key: targetKeyOf(group.tg), host: '', port: 0, cookies: group.setCookies, lambda: true };
+  const choice = chooseTarget(engine, group.tg, cookies);
+  if (choice === 'no-targets') return 503;
+  return {
+    tg: group.tg,
+    key: choice.key,
+    host: targetHost(engine.runtime, cfg.scope, group.tg, choice.target),
+    port: trafficPort(group.tg, choice.target),
+    cookies: [...group.setCookies, ...choice.setCookies],
+    appCookie: choice.appCookie,
+  };
+}
+
+/** Serves one request that reached a listener of the load balancer. */
+export function serveHttp(engine: Engine, cfg: LbConfig, listener: ListenerRecord, inc: Incoming, res: http.ServerResponse): void {
+  const serverHeader = listener.Attributes['routing.http.response.server.enabled'] !== 'false';
+  const t0 = performance.now();
+  let fromGroup: string | undefined;
+  res.once('finish', () => {
+    if (fromGroup) countTarget(engine, cfg.lb.LoadBalancerArn, fromGroup, res.statusCode, (performance.now() - t0) / 1000);
+    else countElb(engine, cfg.lb.LoadBalancerArn, res.statusCode);
+  });
+  const routed = route(engine, cfg, listener, inc, res);
+  if (routed === undefined) return;
+  if (typeof routed === 'number') return sendElbError(res, routed, serverHeader);
+  const end = engine.begin(routed.tg.TargetGroupArn, routed.key);
+  if (routed.lambda) {
+    const fwd = forwardHeaders(inc, listener, engine, cfg.lb.Attributes);
+    const extra: Record<string, string> = {};
+    for (const k of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-amzn-trace-id']) if (fwd[k] !== undefined) extra[k] = String(fwd[k]);
+    if (routed.cookies.length) res.setHeader('set-cookie', routed.cookies);
+    fromGroup = routed.tg.TargetGroupArn;
+    void serveLambda(engine.runtime, cfg.scope, routed.tg, extra, inc, res, serverHeader).catch(() => sendElbError(res, 502, serverHeader)).finally(end);
+    return;
+  }
+  const idleMs = Number(cfg.lb.Attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000;
+  const secure = routed.tg.Protocol === 'HTTPS';
+  const upstream = (secure ? https : http).request({
+    host: routed.host,
+    port: routed.port,
+    method: inc.req.method,
+    path: `${inc.path}${inc.query ? `?${inc.query}` : ''}`,
+    headers: forwardHeaders(inc, listener, engine, cfg.lb.Attributes),
+    agent: secure ? agents.https : agents.http,
+  });
+  let answered = false;
+  const fail = (status: number) => {
+    if (answered) return;
+    answered = true;
+    end();
+    sendElbError(res, status, serverHeader);
+  };
+  upstream.setTimeout(idleMs, () => {
+    upstream.destroy();
+    fail(504);
+  });
+  upstream.on('error', () => fail(502));
+  upstream.on('response', (up) => {
+    if (answered) return up.resume();
+    answered = true;
+    fromGroup = routed.tg.TargetGroupArn;
+    const cookies = [...routed.cookies];
+    if (routed.appCookie) {
+      const set = up.headers['set-cookie'] ?? [];
+      if (set.some((c) => c.split('=')[0]!.trim() === routed.appCookie!.name)) cookies.push(...appCookieHeaders(engine, routed.appCookie));
+    }
+    res.writeHead(up.statusCode ?? 502, responseHeaders(up, cookies));
+    up.pipe(res);
+    up.on('end', end);
+    up.on('error', () => {
+      end();
+      res.destroy();
+    });
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+    end();
+  });
+  if (inc.body) upstream.end(inc.body);
+  else if (inc.req.headers['content-length'] === undefined && inc.req.headers['transfer-encoding'] === undefined) {
+    // no body: end at once rather than after the (empty) stream ends, which costs a round of the event loop
+    upstream.end();
+    inc.req.resume();
+  } else inc.req.pipe(upstream);
+}
+
+/** An HTTP/1.1 upgrade (WebSocket) through the load balancer: routed like a request, then bytes both ways. */
+export function serveUpgrade(engine: Engine, cfg: LbConfig, listener: ListenerRecord, inc: Incoming, socket: Duplex, head: Buffer): void {
+  const routed = route(engine, cfg, listener, inc, undefined);
+  if (routed === undefined || typeof routed === 'number' || routed.lambda) {
+    const status = typeof routed === 'number' ? routed : 400;
+    socket.end(`HTTP/1.1 ${status} ${status === 503 ? 'Service Temporarily Unavailable' : 'Error'}\r\nServer: awselb/2.0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    return;
+  }
+  const end = engine.begin(routed.tg.TargetGroupArn, routed.key);
+  const upstream = net.connect({ host: routed.host, port: routed.port });
+  const headers = forwardHeaders(inc, listener, engine, cfg.lb.Attributes);
+  headers.connection = 'Upgrade';
+  headers.upgrade = inc.req.headers.upgrade;
+  let headText = `${inc.req.method} ${inc.path}${inc.query ? `?${inc.query}` : ''} HTTP/1.1\r\n`;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) headText += `${k}: ${x}\r\n`;
+  }
+  headText += '\r\n';
+  upstream.on('connect', () => {
+    upstream.write(headText);
+    if (head.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  const close = () => {
+    end();
+    upstream.destroy();
+    socket.destroy();
+  };
+  upstream.on('error', () => {
+    if (!socket.destroyed) socket.end('HTTP/1.1 502 Bad Gateway\r\nServer: awselb/2.0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    end();
+  });
+  // the main server's sockets allow half-open connections: either side ending ends the tunnel
+  upstream.on('close', close);
+  upstream.on('end', close);
+  socket.on('error', close);
+  socket.on('close', close);
+  socket.on('end', close);
+}
