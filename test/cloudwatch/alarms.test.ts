@@ -91,7 +91,7 @@ test('an alarm goes OK → ALARM → OK on the clock, with reasons, history, act
   assert.equal(msg.OldStateValue, 'OK');
   assert.equal(msg.Trigger.MetricName, 'cpu');
   assert.equal(alarmInv[0]!.source.principal, 'cloudwatch.amazonaws.com');
-  assert.deepEqual(alarmInv[0]!.context, { dimensions: { Host: 'h1' }, alarmName: 'cpu' });
+  assert.deepEqual(alarmInv[0]!.context, { dimensions: { Host: 'h1' }, alarmName: 'cpu', metricValue: 95 });
 
   await put('cpu', 10);
   await advance(60);
