@@ -1,5 +1,7 @@
 // Every service Cumulus serves. A service not listed here answers NotImplemented for its operations.
 import acm from './acm/provider.js';
+import apigateway from './apigateway/provider.js';
+import apigatewayv2 from './apigatewayv2/provider.js';
 import autoscaling from './autoscaling/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
 import cloudwatch from './cloudwatch/provider.js';
@@ -14,5 +16,7 @@ import logs from './logs/provider.js';
 import sts from './sts/provider.js';
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, elbv2, elb, acm];
+  // apigatewayv2 before apigateway: both serve execute-api hosts and paths; HTTP APIs answer only for their own
+  // ids, and REST APIs answer the rest (an unknown id gets REST's 403, as AWS answers).
+  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, elbv2, elb, acm, apigatewayv2, apigateway];
 }

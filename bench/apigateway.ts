@@ -1,0 +1,215 @@
+// API Gateway's data plane against a real `cumulus start` process, plain HTTP on keep-alive connections:
+// GET → Lambda proxy (warm), GET → MOCK, GET → HTTP proxy to a local server; each at 1 and 32 connections
+// (requests/s, p50/p99), beside its floor: a raw Node HTTP server in this process doing the same work
+// (calling the same handler in-process, answering the same body, proxying to the same server).
+//   node dist/bench/apigateway.js [--seconds 3]
+// Human lines on stderr, a JSON line last on stdout. Targets (issue 5), at 32 connections: Lambda proxy at
+// least 25% of the floor's requests/s, MOCK at least 50%, p50 within 2 ms of the floor's.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  PutIntegrationCommand,
+  PutIntegrationResponseCommand,
+  PutMethodCommand,
+  PutMethodResponseCommand,
+} from '@aws-sdk/client-api-gateway';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AddPermissionCommand, CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+
+const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const HANDLER_SOURCE = `exports.handler = async (event) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, path: event.path }) });`;
+const handler = async (event: { path: string }) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, path: event.path }) });
+const MOCK_BODY = '{"ok": true}';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startCumulus(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('cumulus exited');
+    try {
+      if ((await fetch(`${url}/_cumulus/health`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error('cumulus did not start');
+    await sleep(25);
+  }
+  return { child, url };
+}
+
+function zip(source: string): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-apigw-'));
+  fs.writeFileSync(path.join(dir, 'index.js'), source);
+  execFileSync('zip', ['-q', '-X', 'code.zip', 'index.js'], { cwd: dir });
+  const z = fs.readFileSync(path.join(dir, 'code.zip'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return z;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+function get(agent: http.Agent, url: URL): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, agent }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+  });
+}
+
+interface Figures {
+  p50: number;
+  p99: number;
+  rate: number;
+}
+
+/** GETs `url` from `connections` keep-alive connections for `seconds`. */
+async function load(url: string, connections: number, seconds: number): Promise<Figures> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const u = new URL(url);
+  // warm: every connection (and, for Lambda, as many environments) answers before measuring
+  for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: connections }, () => get(agent, u)));
+  const lat: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await get(agent, u);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  agent.destroy();
+  return { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), rate: Math.round(lat.length / seconds) };
+}
+
+function listen(server: http.Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
+  const seconds = Number(values.seconds);
+  // the HTTP backend both the API and the floor proxy to
+  const backend = http.createServer((_q, s) => {
+    s.writeHead(200, { 'content-type': 'application/json' });
+    s.end(MOCK_BODY);
+  });
+  const backendUrl = await listen(backend);
+  const backendAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // the floors: the same work, in this process, on a raw Node server
+  const floor = http.createServer((q, s) => {
+    if (q.url === '/mock') {
+      s.writeHead(200, { 'content-type': 'application/json' });
+      s.end(MOCK_BODY);
+    } else if (q.url === '/lambda') {
+      void handler({ path: q.url }).then((r) => {
+        s.writeHead(r.statusCode, r.headers);
+        s.end(r.body);
+      });
+    } else {
+      const b = new URL(backendUrl);
+      http.get({ host: b.hostname, port: b.port, path: '/', agent: backendAgent }, (r) => {
+        s.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'application/json' });
+        r.pipe(s);
+      });
+    }
+  });
+  const floorUrl = await listen(floor);
+
+  const c = await startCumulus();
+  const cfg = { endpoint: c.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+  const gw = new APIGatewayClient(cfg);
+  const lambda = new LambdaClient(cfg);
+  const iam = new IAMClient(cfg);
+  try {
+    const role = await iam.send(new CreateRoleCommand({ RoleName: 'bench', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench', Role: role.Role!.Arn!, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: zip(HANDLER_SOURCE) } }));
+    for (let i = 0; ; i++) {
+      const s = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'bench' }));
+      if (s.State === 'Active') break;
+      if (i > 400) throw new Error('function not active');
+      await fetch(`${c.url}/_cumulus/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds: 0.5 }) });
+      await sleep(10);
+    }
+    const api = await gw.send(new CreateRestApiCommand({ name: 'bench' }));
+    const add = async (part: string) => (await gw.send(new CreateResourceCommand({ restApiId: api.id, parentId: api.rootResourceId, pathPart: part }))).id!;
+    const lambdaRes = await add('lambda');
+    const mockRes = await add('mock');
+    const httpRes = await add('http');
+    for (const id of [lambdaRes, mockRes, httpRes]) await gw.send(new PutMethodCommand({ restApiId: api.id, resourceId: id, httpMethod: 'GET', authorizationType: 'NONE' }));
+    await gw.send(new PutIntegrationCommand({ restApiId: api.id, resourceId: lambdaRes, httpMethod: 'GET', type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fn.FunctionArn}/invocations` }));
+    await gw.send(new PutIntegrationCommand({ restApiId: api.id, resourceId: mockRes, httpMethod: 'GET', type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }));
+    await gw.send(new PutMethodResponseCommand({ restApiId: api.id, resourceId: mockRes, httpMethod: 'GET', statusCode: '200' }));
+    await gw.send(new PutIntegrationResponseCommand({ restApiId: api.id, resourceId: mockRes, httpMethod: 'GET', statusCode: '200', responseTemplates: { 'application/json': MOCK_BODY } }));
+    await gw.send(new PutIntegrationCommand({ restApiId: api.id, resourceId: httpRes, httpMethod: 'GET', type: 'HTTP_PROXY', integrationHttpMethod: 'GET', uri: `${backendUrl}/` }));
+    await gw.send(new CreateDeploymentCommand({ restApiId: api.id, stageName: 'bench' }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:us-east-1:000000000000:${api.id}/*` }));
+    const stage = `${c.url}/_aws/execute-api/${api.id}/bench`;
+
+    const results: Record<string, Record<string, { cumulus: Figures; floor: Figures; rateRatio: number; p50DeltaMs: number }>> = {};
+    for (const kind of ['lambda', 'mock', 'http']) {
+      results[kind] = {};
+      for (const connections of [1, 32]) {
+        const cumulus = await load(`${stage}/${kind}`, connections, seconds);
+        const fl = await load(`${floorUrl}/${kind}`, connections, seconds);
+        const rateRatio = round(cumulus.rate / fl.rate);
+        const p50DeltaMs = round(cumulus.p50 - fl.p50);
+        results[kind]![`c${connections}`] = { cumulus, floor: fl, rateRatio, p50DeltaMs };
+        log(`${kind.padEnd(6)} ${String(connections).padStart(2)} conn: ${cumulus.rate} req/s p50 ${cumulus.p50} ms p99 ${cumulus.p99} ms | floor ${fl.rate} req/s p50 ${fl.p50} ms | ratio ${rateRatio} Δp50 ${p50DeltaMs} ms`);
+      }
+    }
+    const targets = {
+      lambdaRatioAtLeast025: results.lambda!.c32!.rateRatio >= 0.25,
+      mockRatioAtLeast05: results.mock!.c32!.rateRatio >= 0.5,
+      p50Within2ms: ['lambda', 'mock', 'http'].every((k) => results[k]!.c32!.p50DeltaMs <= 2),
+    };
+    process.stdout.write(JSON.stringify({ bench: 'apigateway', seconds, results, targets }) + '\n');
+  } finally {
+    gw.destroy();
+    lambda.destroy();
+    iam.destroy();
+    c.child.kill('SIGTERM');
+    backend.close();
+    floor.close();
+    backendAgent.destroy();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

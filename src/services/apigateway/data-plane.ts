@@ -1,0 +1,275 @@
+// Deployed stages answering HTTP on Cumulus's port:
+//   /_aws/execute-api/{api-id}/{stage}/{path}            (path form)
+//   /restapis/{api-id}/{stage}/_user_request_/{path}      (LocalStack's older path form)
+//   Host {api-id}.execute-api.localhost[:port] or {api-id}.execute-api.localhost.localstack.cloud[:port], path /{stage}/{path}
+// A request goes through: account and stage/method throttling, routing (403 Missing Authentication Token),
+// authorization (Lambda authorizers, IAM), API keys and usage plans, the integration, then the answer.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { WireRequest } from '../../protocol/identify.js';
+import type { Runtime } from '../../server/context.js';
+import { HANDLED, type PlaneInfo } from '../../server/http-planes.js';
+import { writeAccessLog } from './access-log.js';
+import { ACCOUNT_THROTTLE } from './account.js';
+import { authorize } from './authorizer-run.js';
+import { GatewayError, missingToken, renderGatewayError, type Answer } from './gateway-errors.js';
+import { authorizeIam } from './iam-auth.js';
+import { runIntegration } from './integration-run.js';
+import { meterApiKey } from './metering.js';
+import { RequestMetrics } from './metrics.js';
+import { header, type ApiRequest } from './request.js';
+import { Router } from './router.js';
+import { GLOBAL, tables, type ApiDefinition, type DeploymentRecord, type StageRecord } from './store.js';
+import { Buckets } from './throttle.js';
+import { resolveCustomDomain } from './domains.js';
+import type { Store } from '../../state/db.js';
+import { validateRequest } from './validation.js';
+import { checkResourcePolicy } from './resource-policy.js';
+import { cachingOf, lookupCache } from './response-cache.js';
+
+/** API Gateway's payload limit */
+const MAX_PAYLOAD = 10 * 1024 * 1024;
+const PATH_FORM = '/_aws/execute-api/';
+const OLD_FORM = /^\/restapis\/([a-z0-9]+)\/([^/]+)\/_user_request_(\/.*)?$/;
+const HOST_FORM = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?(?::\d+)?$/;
+
+interface Target {
+  apiId: string;
+  stage: string;
+  path: string;
+  /** how the client addressed the API: the domain name and prefix of $context */
+  domainName: string;
+  /** reached through a custom domain name: $context.path is the request's own path */
+  customDomain?: boolean;
+}
+
+function address(req: WireRequest, host: string, store?: Store): Target | undefined {
+  const hm = HOST_FORM.exec(host);
+  if (hm) {
+    const rest = req.path.slice(1);
+    const slash = rest.indexOf('/');
+    const stage = slash < 0 ? rest : rest.slice(0, slash);
+    return { apiId: hm[1]!, stage, path: slash < 0 ? '/' : rest.slice(slash), domainName: host.replace(/:\d+$/, '') };
+  }
+  if (req.path.startsWith(PATH_FORM)) {
+    const parts = req.path.slice(PATH_FORM.length).split('/');
+    const [apiId, stage] = parts;
+    if (!apiId) return undefined;
+    return { apiId, stage: stage ?? '', path: '/' + parts.slice(2).join('/'), domainName: `${apiId}.execute-api.localhost` };
+  }
+  const om = OLD_FORM.exec(req.path);
+  if (om) return { apiId: om[1]!, stage: om[2]!, path: om[3] || '/', domainName: `${om[1]}.execute-api.localhost` };
+  // custom domain names: only hosts that are not Cumulus's own (an IP or localhost) are looked up
+  if (store && !/^(localhost|127\.|\[|\d+\.\d+\.\d+\.\d+)/.test(host) && host.includes('.')) {
+    const cd = resolveCustomDomain(store, host, req.path);
+    if (cd) return { apiId: cd.apiId, stage: cd.stage, path: cd.path, domainName: host.replace(/:\d+$/, ''), customDomain: true };
+  }
+  return undefined;
+}
+
+interface Compiled {
+  def: ApiDefinition;
+  router: Router;
+}
+
+class DataPlane {
+  private readonly compiled = new Map<string, Compiled>();
+  readonly buckets: Buckets;
+  readonly metrics: RequestMetrics;
+
+  constructor(readonly runtime: Runtime) {
+    this.buckets = new Buckets(runtime.clock);
+    this.metrics = new RequestMetrics(runtime);
+  }
+
+  /** Deployments never change: their routers are compiled once. */
+  private compile(scope: { account: string; region: string }, apiId: string, deploymentId: string): Compiled | undefined {
+    const key = `${scope.account}/${scope.region}/${apiId}/${deploymentId}`;
+    let c = this.compiled.get(key);
+    if (!c) {
+      const d: DeploymentRecord | undefined = tables(this.runtime.store).deployments.get(scope, `${apiId}/${deploymentId}`);
+      if (!d) return undefined;
+      c = { def: d.snapshot, router: new Router(d.snapshot) };
+      if (this.compiled.size > 1000) this.compiled.clear();
+      this.compiled.set(key, c);
+    }
+    return c;
+  }
+
+  handle(req: WireRequest, info: PlaneInfo): Promise<typeof HANDLED> | undefined {
+    const target = address(req, info.host, this.runtime.store);
+    if (!target) return undefined;
+    return this.serve(req, info, target);
+  }
+
+  private async serve(wire: WireRequest, info: PlaneInfo, target: Target): Promise<typeof HANDLED> {
+    const t0 = performance.now();
+    const requestId = randomUUID();
+    const rnd = randomBytes(22);
+    const extendedRequestId = rnd.subarray(0, 10).toString('base64').replace(/[+/=]/g, 'A').slice(0, 14) + '=';
+    const baseHeaders: Record<string, string> = {
+      'x-amzn-requestid': requestId,
+      'x-amz-apigw-id': extendedRequestId,
+      'x-amzn-trace-id': `Root=1-${Math.floor(this.runtime.clock.now() / 1000).toString(16)}-${rnd.subarray(10).toString('hex')}`,
+    };
+    const loc = tables(this.runtime.store).index.get(GLOBAL, target.apiId);
+    let stage: StageRecord | undefined = loc ? tables(this.runtime.store).stages.get(loc, `${target.apiId}/${target.stage}`) : undefined;
+    // a canary takes its share of requests: its deployment, the stage's variables with its overrides
+    const canary = stage?.canarySettings;
+    const toCanary = !!canary?.deploymentId && Math.random() * 100 < (canary.percentTraffic ?? 0);
+    if (stage && toCanary) stage = { ...stage, deploymentId: canary!.deploymentId!, variables: { ...stage.variables, ...(canary!.stageVariableOverrides ?? {}) } };
+    const compiled = loc && stage ? this.compile(loc, target.apiId, stage.deploymentId) : undefined;
+    if (!loc || !stage || !compiled || loc.disabled) {
+      return write(info, wire, { status: 403, headers: { ...baseHeaders, 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' }, body: Buffer.from('{"message":"Forbidden"}') }, 0);
+    }
+    const segments = target.path.split('/').filter(Boolean).map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
+    const req: ApiRequest = {
+      runtime: this.runtime,
+      account: loc.account,
+      region: loc.region,
+      apiId: target.apiId,
+      def: compiled.def,
+      stage,
+      httpMethod: wire.method.toUpperCase(),
+      path: target.path || '/',
+      segments,
+      query: wire.query,
+      rawHeaders: info.raw.rawHeaders,
+      headers: wire.headers,
+      body: wire.body,
+      sourceIp: info.sourceIp,
+      domainName: target.domainName,
+      domainPrefix: target.domainName.split('.')[0]!,
+      requestId,
+      extendedRequestId,
+      requestTimeEpoch: this.runtime.clock.now(),
+      publicPath: target.customDomain ? wire.path : undefined,
+      isCanaryRequest: toCanary,
+      traceId: baseHeaders['x-amzn-trace-id'],
+      port: info.raw.socket.localPort,
+    };
+    let answer: Answer;
+    if (wire.body.length > MAX_PAYLOAD) {
+      answer = renderGatewayError(req, new GatewayError('REQUEST_TOO_LARGE', 'Request Too Long'));
+      answer.headers = { ...answer.headers, ...baseHeaders };
+      return write(info, wire, answer, undefined);
+    }
+    let integrationLatency: number | undefined;
+    let cacheHit: boolean | undefined;
+    try {
+      if (!this.buckets.take(`account/${loc.account}/${loc.region}`, ACCOUNT_THROTTLE.rateLimit, ACCOUNT_THROTTLE.burstLimit)) {
+        throw new GatewayError('THROTTLED', 'Too Many Requests');
+      }
+      req.route = compiled.router.route(segments, req.httpMethod);
+      if (!req.route) throw missingToken();
+      this.throttleStage(req);
+      checkResourcePolicy(req);
+      const m = req.route.method;
+      if (m.authorizationType === 'CUSTOM' || m.authorizationType === 'COGNITO_USER_POOLS') {
+        const a = m.authorizerId ? compiled.def.authorizers[m.authorizerId] : undefined;
+        if (!a) throw new GatewayError('AUTHORIZER_CONFIGURATION_ERROR', 'Internal server error', 500);
+        await authorize(req, a);
+      } else if (m.authorizationType === 'AWS_IAM') {
+        authorizeIam(req);
+      }
+      if (m.apiKeyRequired) meterApiKey(req, this.buckets);
+      validateRequest(req);
+      const caching = cachingOf(req);
+      const cached = caching ? lookupCache(req, caching) : undefined;
+      if (cached && 'hit' in cached) {
+        answer = cached.hit;
+        cacheHit = true;
+      } else {
+        const ti = performance.now();
+        answer = await runIntegration(req);
+        integrationLatency = performance.now() - ti;
+        if (cached) {
+          cached.store(answer);
+          cacheHit = false;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof GatewayError)) {
+        this.runtime.log.error(`apigateway ${target.apiId}/${target.stage} ${requestId}: ${(e as Error)?.stack ?? String(e)}`);
+        e = new GatewayError('DEFAULT_5XX', 'Internal server error', 500);
+      }
+      answer = renderGatewayError(req, e as GatewayError);
+    }
+    answer.headers = { ...answer.headers, ...baseHeaders };
+    const latency = performance.now() - t0;
+    const methodKey = req.route ? `${req.route.resource.path.replace(/^\//, '')}/${req.route.method.httpMethod}` : '';
+    const settings = stage.methodSettings[methodKey] ?? stage.methodSettings['*/*'];
+    this.metrics.record({
+      account: loc.account,
+      region: loc.region,
+      apiName: compiled.def.name,
+      stage: stage.stageName,
+      method: req.route?.method.httpMethod,
+      resource: req.route?.resource.path,
+      detailed: !!settings?.metricsEnabled,
+      status: answer.status,
+      latency,
+      integrationLatency,
+      cacheHit,
+    });
+    writeAccessLog(req, answer.status, answer.body.length, latency, integrationLatency);
+    return write(info, wire, answer, compiled.def.minimumCompressionSize);
+  }
+
+  /** Stage and method throttling from the stage's method settings (the method's own, else the stage-wide one). */
+  private throttleStage(req: ApiRequest): void {
+    const s = req.stage.methodSettings;
+    if (!Object.keys(s).length) return;
+    const methodKey = `${req.route!.resource.path.replace(/^\//, '')}/${req.route!.method.httpMethod}`;
+    const own = s[methodKey];
+    const all = s['*/*'];
+    const setting = own ?? all;
+    if (!setting || setting.throttlingRateLimit === undefined) return;
+    const bucketKey = `stage/${req.account}/${req.apiId}/${req.stage.stageName}/${own ? methodKey : '*/*'}`;
+    if (!this.buckets.take(bucketKey, setting.throttlingRateLimit, setting.throttlingBurstLimit ?? 0)) {
+      throw new GatewayError('THROTTLED', 'Too Many Requests');
+    }
+  }
+}
+
+function write(info: PlaneInfo, wire: WireRequest, a: Answer, minimumCompressionSize: number | undefined): typeof HANDLED {
+  let body = a.body;
+  const headers: Record<string, string | string[]> = { ...a.headers };
+  if (
+    minimumCompressionSize !== undefined &&
+    body.length >= minimumCompressionSize &&
+    /\bgzip\b/.test(header({ headers: wire.headers }, 'accept-encoding') ?? '') &&
+    !headers['content-encoding']
+  ) {
+    body = gzipSync(body);
+    headers['content-encoding'] = 'gzip';
+  }
+  if (typeof headers['set-cookie'] === 'string' && (headers['set-cookie'] as string).includes('\n')) headers['set-cookie'] = (headers['set-cookie'] as string).split('\n');
+  headers['content-length'] = String(body.length);
+  info.res.writeHead(a.status, headers);
+  info.res.end(wire.method === 'HEAD' ? undefined : body);
+  return HANDLED;
+}
+
+const planes = new WeakMap<Runtime, DataPlane>();
+
+export function installDataPlane(runtime: Runtime): void {
+  const plane = new DataPlane(runtime);
+  planes.set(runtime, plane);
+  plane.metrics.start();
+  runtime.bus.on('reset', ({ service }) => {
+    if (!service || service === 'apigateway') plane.buckets.clear();
+  });
+  runtime.http.addDataPlane((req, info) => plane.handle(req, info));
+}
+
+export function stopDataPlane(runtime: Runtime): void {
+  planes.get(runtime)?.metrics.stop();
+  planes.delete(runtime);
+}

@@ -1,0 +1,2 @@
+// API Gateway's public API for other services: what HTTP APIs (apigatewayv2) share with REST APIs.
+export { Buckets } from './throttle.js';

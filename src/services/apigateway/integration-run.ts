@@ -1,0 +1,215 @@
+// Runs a method's integration for a request: MOCK, HTTP, HTTP_PROXY, AWS (Lambda custom) and AWS_PROXY (Lambda proxy).
+import type { Integration } from '../../generated/apigateway.js';
+import { isBinary } from './binary.js';
+import { GatewayError, internalError, type Answer } from './gateway-errors.js';
+import { callHttp, type BackendAnswer } from './http-call.js';
+import { lambdaArnOf } from './integrations.js';
+import { callLambda } from './lambda-call.js';
+import { requestSource, withStageVariables } from './mapping.js';
+import { proxyEvent } from './proxy-event.js';
+import { executeApiArn, header, type ApiRequest } from './request.js';
+import { mapRequestBody, mapResponse, selectResponse } from './integration-response.js';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', 'content-length']);
+
+export async function runIntegration(req: ApiRequest): Promise<Answer> {
+  const integ = req.route!.method.methodIntegration;
+  if (!integ) throw internalError(500);
+  switch (integ.type) {
+    case 'MOCK':
+      return mock(req, integ);
+    case 'HTTP_PROXY':
+      return httpProxy(req, integ);
+    case 'HTTP':
+      return httpCustom(req, integ);
+    case 'AWS_PROXY':
+      return lambdaProxy(req, integ);
+    case 'AWS':
+      return lambdaCustom(req, integ);
+  }
+  throw internalError(500);
+}
+
+function mock(req: ApiRequest, integ: Integration): Answer {
+  const mapped = mapRequestBody(req, integ);
+  let status = 200;
+  if (mapped.trim()) {
+    try {
+      const parsed = JSON.parse(mapped) as { statusCode?: unknown };
+      if (parsed && typeof parsed === 'object' && parsed.statusCode !== undefined) status = Number(parsed.statusCode);
+    } catch {
+      // a body that is not JSON selects no status: API Gateway answers 500
+      throw internalError(500);
+    }
+  }
+  return mapResponse(req, selectResponse(integ, String(status)), { body: '', headers: {} });
+}
+
+/** The backend URL: stage variables, then {name} path parameters (mapped, or the method's own). */
+function backendUrl(req: ApiRequest, integ: Integration, query: URLSearchParams): URL {
+  let uri = withStageVariables(integ.uri ?? '', req);
+  const mapped: Record<string, string> = {};
+  for (const [target, source] of Object.entries(integ.requestParameters ?? {})) {
+    const m = /^integration\.request\.path\.(.+)$/.exec(target);
+    const v = m ? requestSource(req, source) : undefined;
+    if (m && v !== undefined) mapped[m[1]!] = v;
+  }
+  const params = { ...(req.route?.pathParameters ?? {}), ...mapped };
+  uri = uri.replace(/\{([^}]+?)\+?\}/g, (whole, name: string) => {
+    const v = params[name];
+    return v === undefined ? whole : v.split('/').map(encodeURIComponent).join('/');
+  });
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    req.runtime.log.warn(`apigateway ${req.apiId}: Execution failed due to configuration error: Invalid endpoint address: ${uri}`);
+    throw internalError(500);
+  }
+  for (const [k, v] of query) url.searchParams.append(k, v);
+  return url;
+}
+
+/** integration.request.querystring/header mappings. */
+function mappedParams(req: ApiRequest, integ: Integration): { query: URLSearchParams; headers: Record<string, string> } {
+  const query = new URLSearchParams();
+  const headers: Record<string, string> = {};
+  for (const [target, source] of Object.entries(integ.requestParameters ?? {})) {
+    const m = /^integration\.request\.(querystring|header|multivaluequerystring|multivalueheader)\.(.+)$/.exec(target);
+    if (!m) continue;
+    const v = requestSource(req, source);
+    if (v === undefined) continue;
+    if (m[1]!.endsWith('querystring')) query.append(m[2]!, v);
+    else headers[m[2]!.toLowerCase()] = v;
+  }
+  return { query, headers };
+}
+
+async function httpProxy(req: ApiRequest, integ: Integration): Promise<Answer> {
+  const mapped = mappedParams(req, integ);
+  const query = new URLSearchParams(req.query);
+  for (const [k, v] of mapped.query) query.set(k, v);
+  const url = backendUrl(req, integ, query);
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  Object.assign(headers, mapped.headers);
+  const fwd = header(req, 'x-forwarded-for');
+  headers['x-forwarded-for'] = fwd ? `${fwd}, ${req.sourceIp}` : req.sourceIp;
+  const method = integ.httpMethod === 'ANY' ? req.httpMethod : (integ.httpMethod ?? req.httpMethod);
+  const r = await callHttp(req.runtime, url, method, headers, req.body, integ.timeoutInMillis ?? 29000);
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (!HOP_BY_HOP.has(k)) out[k] = v;
+  return { status: r.status, headers: flatten(out), body: r.body };
+}
+
+function flatten(h: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) && k !== 'set-cookie' ? v.join(', ') : (v as string);
+  return out;
+}
+
+async function httpCustom(req: ApiRequest, integ: Integration): Promise<Answer> {
+  const body = mapRequestBody(req, integ);
+  const mapped = mappedParams(req, integ);
+  const url = backendUrl(req, integ, mapped.query);
+  const headers: Record<string, string> = { 'content-type': header(req, 'content-type') ?? 'application/json', accept: header(req, 'accept') ?? 'application/json', ...mapped.headers };
+  const method = integ.httpMethod === 'ANY' ? req.httpMethod : (integ.httpMethod ?? req.httpMethod);
+  const r: BackendAnswer = await callHttp(req.runtime, url, method, headers, Buffer.from(body), integ.timeoutInMillis ?? 29000);
+  return mapResponse(req, selectResponse(integ, String(r.status)), { body: r.body.toString('utf8'), headers: r.headers });
+}
+
+function functionArnOf(req: ApiRequest, integ: Integration): string {
+  const arn = lambdaArnOf(withStageVariables(integ.uri ?? '', req));
+  if (!arn) {
+    req.runtime.log.warn(`apigateway ${req.apiId}: Execution failed due to configuration error: integration URI ${integ.uri} is not a Lambda function invocation`);
+    throw internalError(500);
+  }
+  return arn;
+}
+
+/** Bounds a Lambda call by the integration timeout. */
+function withTimeout<T>(req: ApiRequest, integ: Integration, p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = req.runtime.clock.setTimeout(() => reject(new GatewayError('INTEGRATION_TIMEOUT', 'Endpoint request timed out', 504)), integ.timeoutInMillis ?? 29000);
+    p.then(
+      (v) => {
+        timer.cancel();
+        resolve(v);
+      },
+      (e) => {
+        timer.cancel();
+        reject(e);
+      },
+    );
+  });
+}
+
+const PROXY_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded', 'cookies']);
+
+async function lambdaProxy(req: ApiRequest, integ: Integration): Promise<Answer> {
+  const fn = functionArnOf(req, integ);
+  const sourceArn = executeApiArn(req, req.route!.method.httpMethod, req.route!.resource.path);
+  const r = await withTimeout(req, integ, callLambda(req, fn, JSON.stringify(proxyEvent(req)), sourceArn));
+  const malformed = (why: string) => {
+    req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Execution failed due to configuration error: Malformed Lambda proxy response (${why})`);
+    return new GatewayError('DEFAULT_5XX', 'Internal server error', 502);
+  };
+  if (r.functionError) {
+    req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Lambda execution failed with status 200 due to customer function error: ${r.payload.slice(0, 500)}`);
+    throw new GatewayError('DEFAULT_5XX', 'Internal server error', 502);
+  }
+  let out: Record<string, unknown>;
+  try {
+    out = JSON.parse(r.payload);
+  } catch {
+    throw malformed('not JSON');
+  }
+  if (!out || typeof out !== 'object' || Array.isArray(out)) throw malformed('not an object');
+  for (const k of Object.keys(out)) if (!PROXY_KEYS.has(k)) throw malformed(`unexpected field ${k}`);
+  const status = typeof out.statusCode === 'string' && /^\d{3}$/.test(out.statusCode) ? Number(out.statusCode) : out.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) throw malformed('statusCode');
+  if (out.body !== undefined && out.body !== null && typeof out.body !== 'string') throw malformed('body is not a string');
+  const headers: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  if (out.headers !== undefined && out.headers !== null) {
+    if (typeof out.headers !== 'object' || Array.isArray(out.headers)) throw malformed('headers');
+    for (const [k, v] of Object.entries(out.headers as Record<string, unknown>)) {
+      if (v !== null && typeof v === 'object') throw malformed(`header ${k}`);
+      headers[k.toLowerCase()] = String(v);
+    }
+  }
+  if (out.multiValueHeaders !== undefined && out.multiValueHeaders !== null) {
+    if (typeof out.multiValueHeaders !== 'object' || Array.isArray(out.multiValueHeaders)) throw malformed('multiValueHeaders');
+    for (const [k, v] of Object.entries(out.multiValueHeaders as Record<string, unknown>)) {
+      if (!Array.isArray(v)) throw malformed(`multiValueHeaders ${k}`);
+      multi[k.toLowerCase()] = v.map(String);
+    }
+  }
+  for (const [k, v] of Object.entries(multi)) headers[k] = k === 'set-cookie' ? v.join('\n') : [...(headers[k] && !v.includes(headers[k]!) ? [headers[k]!] : []), ...v].join(', ');
+  const text = (out.body as string | undefined | null) ?? '';
+  let body = Buffer.from(text);
+  if (out.isBase64Encoded === true) {
+    // decoded when the client accepts (or the response is) a binary media type, as AWS does; else returned as is
+    const binary = isBinary(req.def.binaryMediaTypes, header(req, 'accept')) || isBinary(req.def.binaryMediaTypes, headers['content-type']);
+    if (binary) body = Buffer.from(text, "base64");
+  }
+  if (!headers['content-type']) headers['content-type'] = 'application/json';
+  return { status, headers, body };
+}
+
+async function lambdaCustom(req: ApiRequest, integ: Integration): Promise<Answer> {
+  const fn = functionArnOf(req, integ);
+  const mapped = mapRequestBody(req, integ);
+  const sourceArn = executeApiArn(req, req.route!.method.httpMethod, req.route!.resource.path);
+  const r = await withTimeout(req, integ, callLambda(req, fn, mapped.trim() ? mapped : '{}', sourceArn));
+  let errorMessage: string | undefined;
+  if (r.functionError) {
+    try {
+      const e = JSON.parse(r.payload) as { errorMessage?: unknown };
+      errorMessage = typeof e?.errorMessage === 'string' ? e.errorMessage : r.payload;
+    } catch {
+      errorMessage = r.payload;
+    }
+  }
+  return mapResponse(req, selectResponse(integ, errorMessage), { body: r.payload, headers: {} });
+}

@@ -1,0 +1,44 @@
+// The API's resource policy on every request (AWS_IAM methods evaluate it with the caller's own policies in
+// iam-auth.ts): the caller is anonymous, the action execute-api:Invoke on the method ARN, with aws:SourceIp.
+// An explicit deny, or no statement allowing, answers 403 as AWS does.
+import { evaluate, parsePolicyDocument, type PolicyDocument } from '../iam/index.js';
+import { GatewayError } from './gateway-errors.js';
+import { executeApiArn, type ApiRequest } from './request.js';
+
+const parsed = new Map<string, PolicyDocument | null>();
+
+function documentOf(text: string): PolicyDocument | undefined {
+  let doc = parsed.get(text);
+  if (doc === undefined) {
+    try {
+      doc = parsePolicyDocument(text, 'resource');
+    } catch {
+      doc = null;
+    }
+    if (parsed.size > 1000) parsed.clear();
+    parsed.set(text, doc);
+  }
+  return doc ?? undefined;
+}
+
+/** API Gateway writes the `execute-api:/stage/METHOD/path` shorthand as the API's full ARN when it saves a policy. */
+export function expandPolicy(policy: string, region: string, account: string, apiId: string): string {
+  return policy.replace(/"execute-api:(\/[^"]*)"/g, (_, rest: string) => JSON.stringify(`arn:aws:execute-api:${region}:${account}:${apiId}${rest}`));
+}
+
+/** AWS masks the account in these messages. */
+const masked = (arn: string) => arn.replace(/:(\d{8})(\d{4}):/, ':********$2:');
+
+export function checkResourcePolicy(req: ApiRequest): void {
+  if (!req.def.policy || req.route?.method.authorizationType === 'AWS_IAM') return;
+  const doc = documentOf(expandPolicy(req.def.policy, req.region, req.account, req.apiId));
+  const methodArn = executeApiArn(req, req.httpMethod, req.path);
+  if (!doc) throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);
+  const result = evaluate({
+    identityPolicies: [],
+    resourcePolicy: { id: 'resource-policy', document: doc, account: req.account },
+    request: { principal: { arn: 'anonymous', account: req.account, type: 'Anonymous' }, action: 'execute-api:Invoke', resource: methodArn, context: { 'aws:SourceIp': req.sourceIp } },
+  });
+  if (result.decision === 'explicitDeny') throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)} with an explicit deny`);
+  if (result.decision !== 'allowed') throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);
+}

@@ -1,0 +1,125 @@
+// HTTP_PROXY integrations: the request goes to the integration URI (path variables substituted, or the whole
+// request path appended for the $default route) with its query string, headers and body, after the
+// integration's parameter mappings; the backend's answer comes back as it is. Past the integration's timeout
+// (on the virtual clock) the client gets 503 Service Unavailable; an unreachable backend 500.
+import http from 'node:http';
+import https from 'node:https';
+import { withStageVariables } from './lambda-call.js';
+import { headerOf, internalError, serviceUnavailable, type Answer, type HttpApiRequest } from './request.js';
+import type { IntegrationRecord } from './store.js';
+
+const agentHttp = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const agentHttps = new https.Agent({ keepAlive: true, maxSockets: 256 });
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+const MAX_RESPONSE = 10 * 1024 * 1024;
+
+/** A mapping value: static text with $request.*, $context.* and $stageVariables.* references; undefined when a
+ * reference is missing from the request (the mapping is then skipped). */
+function mappingValue(req: HttpApiRequest, v: string): string | undefined {
+  let missing = false;
+  const out = v.replace(/\$(request\.(?:header|querystring|path)\.[A-Za-z0-9_-]+|request\.path|context\.[A-Za-z0-9_.]+|stageVariables\.[A-Za-z0-9_]+)/g, (_, ref: string) => {
+    if (ref === 'request.path') return req.path;
+    const [kind, sub, ...rest] = ref.split('.');
+    const name = rest.join('.');
+    if (kind === 'request' && sub === 'header') return headerOf(req, name) ?? '\u0000MISSING\u0000';
+    if (kind === 'request' && sub === 'querystring') return req.query.has(name) ? req.query.getAll(name).join(',') : '\u0000MISSING\u0000';
+    if (kind === 'request' && sub === 'path') return req.match?.pathParameters[name] ?? '';
+    if (kind === 'stageVariables') return req.stage.StageVariables[sub!] ?? '';
+    const ctxVar = [sub, ...rest].join('.');
+    const context: Record<string, string> = {
+      requestId: req.requestId,
+      apiId: req.api.ApiId,
+      stage: req.stage.StageName,
+      accountId: req.account,
+      domainName: req.domainName,
+      httpMethod: req.method,
+      path: req.rawPath,
+      routeKey: req.match?.route.RouteKey ?? '',
+      'identity.sourceIp': req.sourceIp,
+      'identity.userAgent': headerOf(req, 'user-agent') ?? '',
+      'authorizer.principalId': req.authorizer?.principalId ?? '',
+    };
+    if (ctxVar.startsWith('authorizer.claims.')) return req.authorizer?.jwt?.claims[ctxVar.slice(18)] ?? '';
+    if (ctxVar.startsWith('authorizer.')) return String(req.authorizer?.lambda?.[ctxVar.slice(11)] ?? '');
+    return context[ctxVar] ?? '';
+  }).replace(/\u0000MISSING\u0000/g, () => {
+    missing = true;
+    return '';
+  });
+  return missing ? undefined : out;
+}
+
+export function targetUrl(req: HttpApiRequest, integration: IntegrationRecord): { url: URL; headers: Map<string, string[]> } {
+  const params = req.match?.pathParameters ?? {};
+  let uri = withStageVariables(integration.IntegrationUri!, req.stage.StageVariables);
+  uri = uri.replace(/\{([A-Za-z0-9._-]+)\+?\}/g, (_, n: string) => (params[n] !== undefined ? params[n]!.split('/').map(encodeURIComponent).join('/') : ''));
+  const url = new URL(uri);
+  if (req.match?.route.RouteKey === '$default') url.pathname = url.pathname.replace(/\/$/, '') + req.path;
+  for (const [k, v] of req.query) url.searchParams.append(k, v);
+  const headers = new Map([...req.headers].map(([k, v]) => [k, [...v]]));
+  for (const [key, value] of Object.entries(integration.RequestParameters ?? {})) {
+    const [op, target] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const v = op === 'remove' ? '' : mappingValue(req, value);
+    if (v === undefined) continue;
+    if (target === 'path') {
+      url.pathname = v.startsWith('/') ? v : `/${v}`;
+    } else if (target.startsWith('header.')) {
+      const name = target.slice(7).toLowerCase();
+      if (op === 'remove') headers.delete(name);
+      else if (op === 'append') headers.set(name, [...(headers.get(name) ?? []), v]);
+      else headers.set(name, [v]);
+    } else if (target.startsWith('querystring.')) {
+      const name = target.slice(12);
+      if (op === 'remove') url.searchParams.delete(name);
+      else if (op === 'append') url.searchParams.append(name, v);
+      else url.searchParams.set(name, v);
+    }
+  }
+  return { url, headers };
+}
+
+export function callHttpProxy(req: HttpApiRequest, integration: IntegrationRecord): Promise<Answer> {
+  const { url, headers } = targetUrl(req, integration);
+  const out: Record<string, string> = {};
+  for (const [k, vs] of headers) if (!HOP.has(k)) out[k] = vs.join(',');
+  out['forwarded'] = `by=${req.domainName};for=${req.sourceIp};host=${req.domainName};proto=http`;
+  out['x-amzn-trace-id'] ??= `Root=1-${Math.floor(req.timeEpoch / 1000).toString(16)}-${req.requestId.replace(/[^a-z0-9]/gi, '').padEnd(24, '0').slice(0, 24)}`;
+  const method = integration.IntegrationMethod === 'ANY' ? req.method : integration.IntegrationMethod!;
+  const runtime = req.runtime;
+  return new Promise<Answer>((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    let done = false;
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      f();
+    };
+    const r = lib.request(url, { method, headers: { ...out, host: url.host }, agent: url.protocol === 'https:' ? agentHttps : agentHttp, rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_RESPONSE) {
+          r.destroy();
+          finish(() => reject(internalError()));
+        } else chunks.push(c);
+      });
+      res.on('end', () => {
+        const h: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP.has(k)) h[k] = v;
+        finish(() => resolve({ status: res.statusCode ?? 500, headers: h, body: Buffer.concat(chunks) }));
+      });
+      res.on('error', () => finish(() => reject(internalError())));
+    });
+    const timer = runtime.clock.setTimeout(() => {
+      r.destroy();
+      finish(() => reject(serviceUnavailable()));
+    }, integration.TimeoutInMillis);
+    r.on('error', (e) => {
+      runtime.log.warn(`apigatewayv2 ${req.api.ApiId}/${req.stage.StageName} ${req.requestId}: integration error calling ${url.origin}: ${e.message}`);
+      finish(() => reject(internalError()));
+    });
+    r.end(req.body.length ? req.body : undefined);
+  });
+}
