@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, DEFAULTS, validateConfig } from '../server/config.js';
 import type { Config } from '../server/context.js';
+import { COST_USAGE } from './cost.js';
 import { FAULT_USAGE, faultCommand } from './faults.js';
 
 const USAGE = `Usage: cumulus <command> [options]
@@ -10,7 +11,7 @@ Commands:
   start     Start Cumulus (default port 4566)
   status    Show whether a Cumulus is running, and its services
   reset     Drop all state (or --service NAME's)
-${FAULT_USAGE}  runtimes  Lambda runtimes: list, install nodejsNN.x (see cumulus runtimes --help)
+${FAULT_USAGE}${COST_USAGE}  runtimes  Lambda runtimes: list, install nodejsNN.x (see cumulus runtimes --help)
 
 Options (start):
   --host H            address to listen on (CUMULUS_HOST, default 127.0.0.1)
@@ -101,6 +102,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cumulus: no Cumulus answers at ${endpoint} (${(err as Error).message})\n`);
       return 1;
     }
+  }
+  if (command === 'cost') {
+    const endpoint = (process.env.CUMULUS_ENDPOINT ?? `http://127.0.0.1:${process.env.CUMULUS_PORT ?? 4566}`).replace(/\/$/, '');
+    return (await import('./cost.js')).costCommand(endpoint, rest, (s) => process.stdout.write(s));
   }
   if (command === 'runtimes') return (await import('./runtimes.js')).runtimesCommand(rest);
   process.stderr.write(`cumulus: unknown command '${command}'\n\n${USAGE}`);

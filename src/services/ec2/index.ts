@@ -214,3 +214,5 @@ export function setSystemTags(runtime: Runtime, scope: Ec2Scope, instanceId: str
   }
   instanceTable(runtime).put(scope, instanceId, r);
 }
+
+export { costReport, type CostReport, type InstanceCost, type ScopeCost } from './cost-report.js';

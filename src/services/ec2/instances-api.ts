@@ -23,6 +23,9 @@ import { startSpotMarket, stopSpotMarket } from './spot-market.js';
 import { statusChecksFor, stopStatusChecks } from './status-checks.js';
 import { checkSpotStop, spotInstanceStoppedOrStarted, spotInstanceTerminatedByUser } from './spot-requests.js';
 import { resumeSpotInterruptions } from './spot-interruptions.js';
+import { checkStartQuota, startQuotaTracking } from './quotas.js';
+import { checkHostForStart } from './hosts.js';
+import { startCostTracking } from './cost-tracking.js';
 
 registerTaggable('i', {
   resourceType: 'instance',
@@ -65,6 +68,9 @@ const instanceAccessors: Record<string, (i: Instance & { _r: InstanceRecord }) =
   'network-interface.network-interface-id': (i) => i._r.NetworkInterfaceId,
   'monitoring-state': (i) => i.Monitoring?.State,
   'tenancy': (i) => i.Placement?.Tenancy,
+  'placement.tenancy': (i) => i.Placement?.Tenancy,
+  'host-id': (i) => i.Placement?.HostId,
+  'placement.host-id': (i) => i.Placement?.HostId,
   'state-reason-code': (i) => i.StateReason?.Code,
   'client-token': (i) => i._r.ClientToken,
   'metadata-options.http-tokens': (i) => i.MetadataOptions?.HttpTokens,
@@ -145,6 +151,9 @@ const lifecycleHandlers: Handlers<Ec2Operations> = {
       }
     }
     for (const r of records) if (r.State === 'stopped') checkCapacity(ctx, r.AvailabilityZone, r.InstanceType);
+    const starting = records.filter((r) => r.State === 'stopped');
+    checkStartQuota(ctx, starting);
+    for (const r of starting) checkHostForStart(ctx, r);
     const engine = engineFor(ctx);
     return {
       StartingInstances: records.map((r) => {
@@ -258,6 +267,8 @@ export const instanceLifecycle = {
     registerAutomateActions(runtime, lifecycleHandlers);
     statusChecksFor(runtime).start();
     startSpotMarket(runtime);
+    startCostTracking(runtime);
+    startQuotaTracking(runtime);
   },
   /** Stops the instances' metadata listeners and workloads; the records stay as they are (a restart boots them again). */
   async stop(runtime: Runtime): Promise<void> {

@@ -50,6 +50,12 @@ export interface InstanceRecord {
   AvailabilityZone: string;
   AvailabilityZoneId: string;
   Tenancy: 'default' | 'dedicated' | 'host';
+  /** EBS volumes other than the root were attached (DescribeInstances asks volumes.ts for its mappings) */
+  HasVolumes?: boolean;
+  /** interfaces beyond the plain primary one were attached or assigned addresses (DescribeInstances asks network-interfaces.ts) */
+  HasInterfaces?: boolean;
+  /** the Dedicated Host it runs on (tenancy 'host') */
+  HostId?: string;
   PrivateIpAddress: string;
   /** the auto-assigned public address while running (an Elastic IP wins over it) */
   PublicIpAddress?: string;
@@ -91,6 +97,22 @@ export interface InstanceRecord {
 }
 
 export const SERVICE = 'ec2';
+
+/** Other interfaces attached to an instance (network-interfaces.ts), listed after its primary one. */
+const extraInterfaces: ((ctx: Ec2Ctx, r: InstanceRecord) => NonNullable<Instance['NetworkInterfaces']>)[] = [];
+export function registerInstanceInterfaces(fn: (ctx: Ec2Ctx, r: InstanceRecord) => NonNullable<Instance['NetworkInterfaces']>): void {
+  extraInterfaces.push(fn);
+}
+/** Attached EBS volumes other than the root (volumes.ts). */
+let extraBlockDevices: (ctx: Ec2Ctx, r: InstanceRecord) => NonNullable<Instance['BlockDeviceMappings']> = () => [];
+export function registerInstanceBlockDevices(fn: (ctx: Ec2Ctx, r: InstanceRecord) => NonNullable<Instance['BlockDeviceMappings']>): void {
+  extraBlockDevices = fn;
+}
+/** Secondary private addresses of the primary interface. */
+let primarySecondaries: (ctx: Ec2Ctx, r: InstanceRecord) => string[] = () => [];
+export function registerPrimarySecondaries(fn: (ctx: Ec2Ctx, r: InstanceRecord) => string[]): void {
+  primarySecondaries = fn;
+}
 
 export function instanceTable(ctx: { store: Ec2Ctx['store'] }) {
   return ctx.store.table<InstanceRecord>(SERVICE, 'instance');
@@ -187,16 +209,19 @@ export function toInstance(ctx: Ec2Ctx, r: InstanceRecord): Instance {
     ProductCodes: [],
     InstanceType: r.InstanceType as Instance['InstanceType'],
     LaunchTime: r.LaunchTime,
-    Placement: { AvailabilityZone: r.AvailabilityZone, AvailabilityZoneId: r.AvailabilityZoneId, GroupName: '', Tenancy: r.Tenancy },
+    Placement: { AvailabilityZone: r.AvailabilityZone, AvailabilityZoneId: r.AvailabilityZoneId, GroupName: '', Tenancy: r.Tenancy, HostId: r.HostId },
     Monitoring: { State: r.Monitoring },
     SubnetId: terminated ? undefined : r.SubnetId,
     VpcId: terminated ? undefined : r.VpcId,
     PrivateIpAddress: terminated ? undefined : r.PrivateIpAddress,
     PublicIpAddress: publicIp,
     Architecture: r.Architecture,
-    BlockDeviceMappings: r.RootVolume && !terminated
-      ? [{ DeviceName: r.RootVolume.DeviceName, Ebs: { AttachTime: r.RootVolume.AttachTime, DeleteOnTermination: r.RootVolume.DeleteOnTermination, Status: 'attached', VolumeId: r.RootVolume.VolumeId } }]
-      : [],
+    BlockDeviceMappings: [
+      ...(r.RootVolume && !terminated
+        ? [{ DeviceName: r.RootVolume.DeviceName, Ebs: { AttachTime: r.RootVolume.AttachTime, DeleteOnTermination: r.RootVolume.DeleteOnTermination, Status: 'attached' as const, VolumeId: r.RootVolume.VolumeId } }]
+        : []),
+      ...(r.HasVolumes && !terminated ? extraBlockDevices(ctx, r) : []),
+    ],
     ClientToken: r.ClientToken ?? '',
     EbsOptimized: r.EbsOptimized,
     EnaSupport: r.EnaSupport,
@@ -223,6 +248,7 @@ export function toInstance(ctx: Ec2Ctx, r: InstanceRecord): Instance {
                 PrivateDnsName: dns,
                 PrivateIpAddress: r.PrivateIpAddress,
               },
+              ...(r.HasInterfaces ? primarySecondaries(ctx, r) : []).map((ip) => ({ Primary: false, PrivateDnsName: privateDnsName(ctx.region, ip), PrivateIpAddress: ip })),
             ],
             SourceDestCheck: r.SourceDestCheck,
             Status: 'in-use',
@@ -230,6 +256,7 @@ export function toInstance(ctx: Ec2Ctx, r: InstanceRecord): Instance {
             VpcId: r.VpcId,
             InterfaceType: 'interface',
           },
+          ...(r.HasInterfaces ? extraInterfaces.flatMap((fn) => fn(ctx, r)) : []),
         ],
     RootDeviceName: r.RootDeviceName,
     RootDeviceType: r.RootDeviceType,

@@ -28,6 +28,12 @@ export function registerInstanceMounts(fn: (ctx: Ec2Ctx, r: InstanceRecord, base
   mountSources.push(fn);
 }
 
+/** Listeners told of every state change (cost tracking opens and closes billing periods with it). */
+const stateListeners: ((ctx: Ec2Ctx, id: string, state: InstanceRecord['State']) => void)[] = [];
+export function registerStateListener(fn: (ctx: Ec2Ctx, id: string, state: InstanceRecord['State']) => void): void {
+  stateListeners.push(fn);
+}
+
 export function bootDelayMs(): number {
   const s = Number(process.env.CUMULUS_EC2_BOOT_SECONDS ?? 2);
   return Number.isFinite(s) && s >= 0 ? s * 1000 : 2000;
@@ -78,6 +84,13 @@ export class Engine {
 
   /** Tells EventBridge (EC2 Instance State-change Notification). */
   changed(scope: Scope, id: string, state: InstanceRecord['State']): void {
+    for (const fn of stateListeners) {
+      try {
+        fn(this.ctx(scope), id, state);
+      } catch (err) {
+        this.runtime.log.error(`ec2: state listener for ${id} (${state}) failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
     emitStateChange(this.runtime, scope, id, state);
   }
 

@@ -25,6 +25,7 @@ const MALFORMED: Record<string, string> = {
   rtb: 'InvalidRouteTableID.Malformed',
   i: 'InvalidInstanceID.Malformed',
   key: 'InvalidKeyPair.Malformed',
+  eni: 'InvalidNetworkInterfaceId.Malformed',
 };
 
 /** Checks an id's shape: prefix-hex (8 or 17 digits), else the resource's Malformed error. */

@@ -9,6 +9,7 @@ import { subnetHandlers } from './subnets.js';
 import { vpcHandlers } from './vpcs.js';
 import { tagHandlers } from './tags-api.js';
 import { zoneHandlers } from './zones.js';
+import { networkInterfaceHandlers } from './network-interfaces.js';
 
 export const networkHandlers: Handlers<Ec2Operations> = {
   ...zoneHandlers,
@@ -19,4 +20,5 @@ export const networkHandlers: Handlers<Ec2Operations> = {
   ...addressHandlers,
   ...gatewayRouteHandlers,
   ...tagHandlers,
+  ...networkInterfaceHandlers,
 };

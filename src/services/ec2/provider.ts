@@ -6,10 +6,13 @@ import { launchTemplateHandlers } from './launch-templates-api.js';
 import { networkHandlers } from './network-api.js';
 import { spotHandlers } from './spot-requests.js';
 import { volumeHandlers } from './volumes-api.js';
+import { hostHandlers } from './hosts.js';
+import { reservedHandlers } from './reserved.js';
+import { reservedModificationHandlers } from './reserved-modifications.js';
 
 export default defineService<Ec2Operations>(
   'ec2',
-  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers },
+  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers, ...reservedHandlers, ...reservedModificationHandlers, ...hostHandlers },
   {
     validationErrorCode: 'InvalidParameterValue',
     init: (runtime) => instanceLifecycle.init(runtime),

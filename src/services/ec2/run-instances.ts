@@ -8,7 +8,8 @@ import * as iam from '../iam/index.js';
 import { dryRun } from './dry-run.js';
 import { findImage } from './images.js';
 import { requireInstanceType, supportedRootDeviceTypes } from './instance-types.js';
-import { listRecords, putRecord, toInstance, type InstanceRecord, type RootVolume } from './instances.js';
+import { getRecord, putRecord, toInstance, type InstanceRecord, type RootVolume } from './instances.js';
+import { regional } from '../../server/context.js';
 import { engineFor, newHostId } from './lifecycle.js';
 import { checkCapacity, zoneHasCapacity } from './capacity.js';
 import { findTemplate, findVersion, mergeIntoRunInstances } from './launch-templates.js';
@@ -18,6 +19,9 @@ import { copyData, snapshotDir, volumeDir } from './volumes.js';
 import { keyNotFound } from './net-errors.js';
 import { allocatePrivateIp, keyPairByName, resolveSecurityGroups, resolveSubnet } from './network.js';
 import { tagsFromSpecs } from './tagging.js';
+import { instancesThatFit } from './quotas.js';
+import { placeOnHost } from './hosts.js';
+import { createLaunchVolumes, planLaunchVolumes } from './launch-volumes.js';
 import { decodeUserData } from './user-data.js';
 
 /** The instance profile of RunInstances / AssociateIamInstanceProfile, with AWS's error for a missing one. */
@@ -32,6 +36,9 @@ export function resolveInstanceProfile(ctx: RequestContext, spec: { Arn?: string
   }
   return { Arn: found.profile.Arn, Id: found.profile.InstanceProfileId };
 }
+
+/** RunInstances' client tokens → the instances launched with them (idempotent retries). */
+const clientTokenTable = (ctx: Pick<RequestContext, 'store'>) => ctx.store.table<{ InstanceIds: string[] }>('ec2', 'run-client-token');
 
 function macAddress(): string {
   const b = randomBytes(5);
@@ -48,8 +55,10 @@ export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Re
     template = { LaunchTemplateId: t.LaunchTemplateId, Version: String(v.VersionNumber) };
     input = mergeIntoRunInstances(v.LaunchTemplateData, call);
   }
+  // the SDKs send a client token with every call: an index finds the earlier launch without a scan
   if (input.ClientToken) {
-    const earlier = listRecords(ctx).filter((r) => r.ClientToken === input.ClientToken);
+    const ids = clientTokenTable(ctx).get(regional(ctx), input.ClientToken)?.InstanceIds ?? [];
+    const earlier = ids.map((id) => getRecord(ctx, id)).filter((r): r is InstanceRecord => !!r);
     if (earlier.length) return reservationOf(ctx, earlier);
   }
   if (!input.ImageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
@@ -88,7 +97,8 @@ export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Re
     instanceTags['aws:ec2launchtemplate:id'] = template.LaunchTemplateId;
     instanceTags['aws:ec2launchtemplate:version'] = template.Version;
   }
-  tagsFromSpecs(input.TagSpecifications?.filter((s) => s.ResourceType === 'volume'), 'volume');
+  const volumeTags = tagsFromSpecs(input.TagSpecifications?.filter((s) => s.ResourceType === 'volume'), 'volume');
+  const extraVolumes = planLaunchVolumes(ctx, input.BlockDeviceMappings, image.RootDeviceName);
 
   // the root volume: the image's, resized or retyped by a mapping naming the root device
   let root: Omit<RootVolume, 'VolumeId' | 'AttachTime'> | undefined;
@@ -117,12 +127,27 @@ export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Re
   };
   const mapPublicIp = nic?.AssociatePublicIpAddress ?? subnet.MapPublicIpOnLaunch;
   dryRun(input);
+  const tenancy = input.Placement?.HostId || input.Placement?.Tenancy === 'host' ? 'host' : (input.Placement?.Tenancy ?? 'default');
+  const market = tenancy === 'host' ? undefined : spot ? 'spot' : 'on-demand';
+  let count = instancesThatFit(ctx, type.name, market, input.MinCount, input.MaxCount);
+  // Dedicated Hosts: each instance goes onto the named host or one with auto-placement on
+  const hostIds: string[] = [];
+  if (tenancy === 'host') {
+    for (let i = 0; i < count; i++) {
+      const h = placeOnHost(ctx, type.name, subnet.AvailabilityZone, input.Placement?.HostId, hostIds, i < input.MinCount);
+      if (!h) {
+        count = i;
+        break;
+      }
+      hostIds.push(h);
+    }
+  }
 
   const now = ctx.clock.date().toISOString();
   const reservationId = ec2Id('r');
   const engine = engineFor(ctx);
   const records: InstanceRecord[] = [];
-  for (let i = 0; i < input.MaxCount; i++) {
+  for (let i = 0; i < count; i++) {
     const id = ec2Id('i');
     const r: InstanceRecord = {
       InstanceId: id,
@@ -140,7 +165,9 @@ export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Re
       VpcId: subnet.VpcId,
       AvailabilityZone: subnet.AvailabilityZone,
       AvailabilityZoneId: subnet.AvailabilityZoneId,
-      Tenancy: input.Placement?.Tenancy ?? 'default',
+      Tenancy: tenancy,
+      HostId: hostIds[i],
+      HasVolumes: extraVolumes.length > 0 || undefined,
       PrivateIpAddress: allocatePrivateIp(ctx, subnet.SubnetId, input.PrivateIpAddress ?? nic?.PrivateIpAddress, id),
       MapPublicIp: mapPublicIp,
       Groups: groups,
@@ -173,9 +200,11 @@ export function runInstances(ctx: RequestContext, call: RunInstancesRequest): Re
     putRecord(ctx, r);
     records.push(r);
   }
+  if (input.ClientToken) clientTokenTable(ctx).put(regional(ctx), input.ClientToken, { InstanceIds: records.map((r) => r.InstanceId) });
   for (const r of records) {
     // an account's own image: the root volume starts as a copy of the image's root snapshot
     if (image.own && r.RootVolume) copyData(snapshotDir(engine.baseDir, image.own.SnapshotId), volumeDir(engine.baseDir, r.RootVolume.VolumeId));
+    createLaunchVolumes(ctx, engine.baseDir, r, extraVolumes, volumeTags, now);
     engine.changed(ctx, r.InstanceId, 'pending');
     engine.scheduleBoot({ account: ctx.account, region: ctx.region }, r.InstanceId);
   }

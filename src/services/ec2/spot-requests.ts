@@ -11,7 +11,8 @@ import type { Handlers } from '../define.js';
 import { dryRun } from './dry-run.js';
 import { applyFilters, pageOf } from './filters.js';
 import type { InstanceRecord } from './instances.js';
-import { allInstanceTypes } from './instance-types.js';
+import { allInstanceTypes, instanceTypeSpec } from './instance-types.js';
+import { bucketOf, vcpuLimit, vcpusInUse } from './quotas.js';
 import { internalContext } from './internal-context.js';
 import { onDemandPrice } from './list-prices.js';
 import type { Ec2Ctx } from './network.js';
@@ -196,7 +197,9 @@ function fulfill(runtime: Runtime, scope: Scope, req: SpotRequestRecord, now: nu
   } catch (err) {
     if (!(err instanceof AwsError)) throw err;
     req.InstanceId = undefined;
-    setSpotStatus(ctx, scope, req, err.code === 'InsufficientInstanceCapacity' ? 'open' : 'failed', err.code === 'InsufficientInstanceCapacity' ? 'capacity-not-available' : 'bad-parameters');
+    // no capacity now (or no spot vCPUs left in the quota): the request stays open and is tried again
+    const retry = err.code === 'InsufficientInstanceCapacity' || err.code === 'VcpuLimitExceeded';
+    setSpotStatus(ctx, scope, req, retry ? 'open' : 'failed', retry ? 'capacity-not-available' : 'bad-parameters');
   }
 }
 
@@ -216,6 +219,10 @@ export const spotHandlers: Handlers<Ec2Operations> = {
     }
     if (!(Number(price) > 0)) throw new AwsError('InvalidParameterValue', `Invalid value '${price}' for spotPrice. The price must be a positive number.`);
     const tags = tagsFromSpecs(input.TagSpecifications?.filter((s) => s.ResourceType === 'spot-instances-request'), 'spot-instances-request');
+    // the spot vCPU quota of the type's bucket must hold the requested instances
+    const bucket = bucketOf(spec.InstanceType);
+    const wanted = count * (instanceTypeSpec(spec.InstanceType)?.vcpus ?? 1);
+    if (vcpusInUse(ctx, bucket, 'spot') + wanted > vcpuLimit(bucket, 'spot')) throw new AwsError('MaxSpotInstanceCountExceeded', 'Max spot instance count exceeded');
     dryRun(input);
     const now = ctx.clock.date().toISOString();
     const out: SpotInstanceRequest[] = [];

@@ -45,6 +45,7 @@ export const SPOT_STATUS: Record<string, string> = {
   'instance-stopped-no-capacity': 'Spot Instance stopped due to no available capacity.',
   'price-too-low': 'Your Spot request price is lower than the minimum required Spot request fulfillment price.',
   'schedule-expired': 'Your Spot request has expired.',
+  'capacity-not-available': 'There is not enough capacity available for the instances that you requested.',
 };
 
 export function setSpotStatus(ctx: Ec2Ctx, scope: Scope, r: SpotRequestRecord, state: SpotState, code: string): void {

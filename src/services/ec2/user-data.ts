@@ -1,9 +1,11 @@
 // User data: AWS's 16 KB limit, and what the instance's root holds at boot — the user data as cloud-init
-// stores it, the boot script (a `#!` user data, run at first boot only), and the commands that let a
+// stores it, the boot script (a `#!` user data, or a `#cloud-config` turned into one by cloud-config.ts,
+// run at first boot only), and the commands that let a
 // program inside shut the instance down.
 import fs from 'node:fs';
 import path from 'node:path';
 import { AwsError } from '../../protocol/errors.js';
+import { applyCloudConfig } from './cloud-config.js';
 
 export const USER_DATA_LIMIT = 16384;
 
@@ -69,6 +71,11 @@ export function prepareRoot(root: string, userData: Buffer | undefined, firstBoo
   if (!userData) return;
   fs.writeFileSync(path.join(root, ROOT_PATHS.userData), userData);
   if (userData.subarray(0, 2).toString() === '#!') fs.writeFileSync(path.join(root, ROOT_PATHS.script), userData, { mode: 0o755 });
+  else if (/^#cloud-config[ \t]*\r?\n/.test(userData.subarray(0, 32).toString())) {
+    const plan = applyCloudConfig(root, userData.toString('utf8'));
+    fs.writeFileSync(path.join(root, ROOT_PATHS.script), plan.script, { mode: 0o755 });
+    if (plan.bootScript) fs.writeFileSync(path.join(root, ROOT_PATHS.perBoot, '00-bootcmd'), plan.bootScript, { mode: 0o755 });
+  }
 }
 
 /** Whether the workload ended through `shutdown` inside (rather than crashing). */

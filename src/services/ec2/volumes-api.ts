@@ -9,7 +9,7 @@ import type { Handlers } from '../define.js';
 import { dryRun } from './dry-run.js';
 import { imageUsingSnapshot } from './image-registry.js';
 import { applyFilters, pageOf, pickByIds } from './filters.js';
-import { recordsByIds } from './instances.js';
+import { putRecord, recordsByIds } from './instances.js';
 import { engineFor } from './lifecycle.js';
 import { availabilityZones } from './network.js';
 import { tagList, tagsFromSpecs } from './tagging.js';
@@ -59,7 +59,7 @@ const IOPS: Partial<Record<VolumeType, [number, number]>> = { gp3: [3000, 16000]
 const TYPES = Object.keys(SIZES) as VolumeType[];
 
 /** Checks type, size and IOPS together; returns the IOPS and throughput the volume gets. */
-function checkShape(type: VolumeType, size: number, iops: number | undefined, throughput: number | undefined): { Iops?: number; Throughput?: number } {
+export function checkShape(type: VolumeType, size: number, iops: number | undefined, throughput: number | undefined): { Iops?: number; Throughput?: number } {
   if (!TYPES.includes(type)) throw invalid(`The parameter volumeType must be one of: ${TYPES.join(', ')}`);
   const [min, max] = SIZES[type];
   if (!Number.isInteger(size) || size < min || size > max) throw invalid(`Volume of ${size}GiB is not valid for volume type ${type}: the size must be between ${min} and ${max} GiB.`);
@@ -197,6 +197,7 @@ export const volumeHandlers: Handlers<Ec2Operations> = {
     const now = ctx.clock.date().toISOString();
     const a = { InstanceId: r!.InstanceId, Device: device, AttachTime: now, DeleteOnTermination: false };
     putVolume(ctx, { ...v, Attachment: a });
+    if (!r!.HasVolumes) putRecord(ctx, { ...r!, HasVolumes: true });
     // visible inside the instance at once; recreated by the driver at each start (registerInstanceMounts)
     try {
       linkInto(engine.rootDirOf(r!), device, volumeDir(engine.baseDir, v.VolumeId));

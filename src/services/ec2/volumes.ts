@@ -10,7 +10,7 @@ import type { Volume, VolumeAttachment } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { TagMap } from '../../protocol/tags.js';
 import { regional } from '../../server/context.js';
-import { getRecord, instanceTable, listRecords, type InstanceRecord } from './instances.js';
+import { getRecord, instanceTable, listRecords, registerInstanceBlockDevices, type InstanceRecord } from './instances.js';
 import { registerInstanceMounts } from './lifecycle.js';
 import type { Ec2Ctx } from './network.js';
 import { registerTaggable, tagList } from './tagging.js';
@@ -180,6 +180,11 @@ export function putVolume(ctx: Ec2Ctx, v: VolumeRecord | VolumeView): void {
   volumeTable(ctx).put(regional(ctx), rec.VolumeId, rec);
 }
 
+/** Tags of a root volume (TagSpecifications for volumes at RunInstances). */
+export function setRootVolumeTags(ctx: Ec2Ctx, volumeId: string, tags: TagMap): void {
+  rootTagTable(ctx).put(regional(ctx), volumeId, { Tags: tags });
+}
+
 /** Root volume changes (ModifyVolume) go onto the instance record. */
 export function updateRootVolume(ctx: Ec2Ctx, v: VolumeView): void {
   const r = getRecord(ctx, v.Attachment!.InstanceId);
@@ -300,6 +305,13 @@ export function getSnapshot(ctx: Ec2Ctx, id: string): SnapshotRecord {
 // ---- registrations ----------------------------------------------------------------------------------------
 
 registerInstanceMounts((ctx, r, baseDir) => attachedTo(ctx, r.InstanceId).map((v) => ({ source: volumeDir(baseDir, v.VolumeId), target: mountTarget(v.Attachment!.Device) })));
+
+registerInstanceBlockDevices((ctx, r) =>
+  attachedTo(ctx, r.InstanceId).map((v) => ({
+    DeviceName: v.Attachment!.Device,
+    Ebs: { AttachTime: v.Attachment!.AttachTime, DeleteOnTermination: v.Attachment!.DeleteOnTermination, Status: 'attached' as const, VolumeId: v.VolumeId },
+  })),
+);
 
 registerTaggable('vol', {
   resourceType: 'volume',
