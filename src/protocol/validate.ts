@@ -14,15 +14,38 @@ export interface Problem {
 
 const patternCache = new Map<string, RegExp | null>();
 
+// Java's POSIX classes, which JavaScript lacks (in Unicode mode \p{Print} is an error; without it, a literal "p{Print}")
+const JAVA_CLASSES: Record<string, string> = {
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alpha: 'a-zA-Z',
+  Digit: '0-9',
+  Alnum: 'a-zA-Z0-9',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+  XDigit: '0-9a-fA-F',
+  ASCII: '\\x00-\\x7F',
+};
+
+/** \p{Print} → [\x20-\x7E] (inside a class, its ranges only). */
+function javaClasses(pattern: string): string {
+  return pattern.replace(/(\[[^\]]*?)?\\p\{(Print|Graph|Alpha|Digit|Alnum|Upper|Lower|Punct|Space|XDigit|ASCII)\}/g, (_m, inClass: string | undefined, name: string) =>
+    inClass !== undefined ? `${inClass}${JAVA_CLASSES[name]}` : `[${JAVA_CLASSES[name]}]`,
+  );
+}
+
 /** A model's (Java) pattern as a whole-string JS RegExp: Unicode mode first, then plain; null if JS cannot compile it. */
 export function compilePattern(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
   if (re !== undefined) return re;
   re = null;
+  const js = javaClasses(pattern);
   // Java regexes: try Unicode mode first (for \p{L}), then plain; a pattern JS cannot compile is not enforced.
   for (const flags of ['u', '']) {
     try {
-      re = new RegExp(`^(?:${pattern})$`, flags);
+      re = new RegExp(`^(?:${js})$`, flags);
       break;
     } catch {
       /* try the next flags */

@@ -2,6 +2,7 @@
 import acm from './acm/provider.js';
 import apigateway from './apigateway/provider.js';
 import apigatewayv2 from './apigatewayv2/provider.js';
+import applicationAutoscaling from './application-autoscaling/provider.js';
 import autoscaling from './autoscaling/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
 import cloudwatch from './cloudwatch/provider.js';
@@ -18,5 +19,5 @@ import sts from './sts/provider.js';
 export function allServices(): ServiceDefinition[] {
   // apigatewayv2 before apigateway: both serve execute-api hosts and paths; HTTP APIs answer only for their own
   // ids, and REST APIs answer the rest (an unknown id gets REST's 403, as AWS answers).
-  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, elbv2, elb, acm, apigatewayv2, apigateway];
+  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, applicationAutoscaling, elbv2, elb, acm, apigatewayv2, apigateway];
 }

@@ -12,6 +12,11 @@ import { beginActions, deleteHooksOf, settleActions } from './lifecycle-hooks.js
 import { activities, groups, policies, type GroupInstanceRecord, type GroupRecord } from './store.js';
 import { publishGroupMetrics } from './instances-api.js';
 import { chooseVictims } from './termination.js';
+import { capacityOf, nextLaunch } from './mixed.js';
+import type { LaunchPick } from './launch.js';
+import { elbHealth, registerInService } from './load-balancers.js';
+import { deleteRefreshesOf, runRefreshes } from './instance-refresh.js';
+import { deleteScheduledActionsOf, runDueScheduledActions } from './scheduled-actions.js';
 
 export function tickMs(): number {
   const s = Number(process.env.CUMULUS_AUTOSCALING_TICK_SECONDS ?? 10);
@@ -37,11 +42,17 @@ export function stopController(rt: Runtime): void {
 }
 
 export function reconcileAll(rt: Runtime): void {
+  runDueScheduledActions(rt);
+  runRefreshes(
+    rt,
+    (scope, name) => groups(rt).get(scope, name),
+    (scope, g) => groups(rt).put(scope, g.AutoScalingGroupName, g),
+  );
   for (const { scope, id } of groups(rt).listAll()) {
     try {
       rt.store.transaction(() => {
         const g = groups(rt).get(scope, id);
-        if (g) reconcile(rt, scope, g);
+        if (g) reconcile(rt, scope, g, JSON.stringify(g));
       });
     } catch (err) {
       rt.log.error(`autoscaling: reconciling ${id} failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -52,17 +63,19 @@ export function reconcileAll(rt: Runtime): void {
 const at = (rt: Runtime) => causeTime(rt.clock.now());
 
 /** One pass over one group; persists it (or deletes it when its deletion is complete). */
-export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord): void {
+export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord, unchanged?: string): void {
   followEc2(rt, scope, g);
   if (!isSuspended(g, 'ReplaceUnhealthy')) {
     for (const i of activeInstances(g).filter((x) => x.HealthStatus === 'Unhealthy')) {
       terminateOne(rt, scope, g, i, `At ${at(rt)} an instance was taken out of service in response to ${i.unhealthyCause ?? 'a user health-check'}.`);
     }
   }
+  if (g.TargetGroupARNs?.length || g.LoadBalancerNames?.length) registerInService(rt, scope, g);
+  settleReplacements(rt, scope, g);
   const desired = g.deleting ? 0 : g.DesiredCapacity;
-  const active = activeInstances(g);
-  if (active.length < desired && !isSuspended(g, 'Launch')) launchUpTo(rt, scope, g, desired);
-  else if (active.length > desired && !isSuspended(g, 'Terminate')) shrinkTo(rt, scope, g, desired);
+  const capacity = capacityOf(activeInstances(g));
+  if (capacity < desired && !isSuspended(g, 'Launch')) launchUpTo(rt, scope, g, desired);
+  else if (capacity > desired && !isSuspended(g, 'Terminate')) shrinkTo(rt, scope, g, desired);
   else if (!g.deleting && !isSuspended(g, 'AZRebalance') && !isSuspended(g, 'Launch')) rebalance(rt, scope, g);
 
   g.Instances = g.Instances.filter((i) => i.LifecycleState !== 'Terminated');
@@ -72,21 +85,29 @@ export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord): void {
       policies(rt).delete(scope, `${p.AutoScalingGroupName}/${p.PolicyName}`);
     }
     deleteHooksOf(rt, scope, g.AutoScalingGroupName);
+    deleteScheduledActionsOf(rt, scope, g.AutoScalingGroupName);
+    deleteRefreshesOf(rt, scope, g.AutoScalingGroupName);
     return;
   }
-  groups(rt).put(scope, g.AutoScalingGroupName, g);
+  // a quiet tick writes nothing
+  if (unchanged === undefined || JSON.stringify(g) !== unchanged) groups(rt).put(scope, g.AutoScalingGroupName, g);
 }
 
 /** Pending → InService once running; stopped, terminated or impaired instances become Unhealthy; terminations complete. */
 function followEc2(rt: Runtime, scope: Scope, g: GroupRecord): void {
   if (!g.Instances.length) return;
   const ids = g.Instances.map((i) => i.InstanceId);
-  const states = new Map(ec2.describeInstancesInternal(rt, scope, ids).map((i) => [i.InstanceId!, i.State?.Name]));
+  // only the state is needed: EC2's light lookup, not the full DescribeInstances view (the controller's hot path)
+  const states = new Map(ids.map((id) => [id, ec2.instanceForTarget(rt, scope, id)?.State]));
   const checks = ec2.statusChecksFailedOf(rt, scope, ids);
   const graceOver = (i: GroupInstanceRecord) => rt.clock.now() - i.launchedAt >= (g.HealthCheckGracePeriod ?? 0) * 1000;
   for (const i of g.Instances) {
     const state = states.get(i.InstanceId);
     if (i.LifecycleState === 'Terminating') {
+      if (i.drainUntil !== undefined) {
+        terminateInEc2(rt, scope, i);
+        continue;
+      }
       if (!state || state === 'terminated') {
         i.LifecycleState = 'Terminated';
         if (i.terminateActivityId) {
@@ -132,6 +153,9 @@ function followEc2(rt: Runtime, scope: Scope, g: GroupRecord): void {
       if (failed && (failed.system || failed.instance)) {
         i.HealthStatus = 'Unhealthy';
         i.unhealthyCause = 'an EC2 instance status checks failure';
+      } else if (g.HealthCheckType === 'ELB' && i.LifecycleState === 'InService' && elbHealth(rt, scope, g, i) === 'unhealthy') {
+        i.HealthStatus = 'Unhealthy';
+        i.unhealthyCause = 'an ELB system health check failure';
       }
     }
   }
@@ -165,13 +189,14 @@ function nextZone(rt: Runtime, g: GroupRecord, exclude: Set<string>): string | u
 
 function launchUpTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number): void {
   if ((g.launchBackoffUntil ?? 0) > rt.clock.now()) return;
-  const from = activeInstances(g).length;
+  const from = capacityOf(activeInstances(g));
   const cause = `${g.pendingCause ? `${g.pendingCause}  ` : ''}At ${at(rt)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${from} to ${desired}.`;
-  while (activeInstances(g).length < desired) {
+  while (capacityOf(activeInstances(g)) < desired) {
     const refused = new Set<string>();
     let launched = false;
+    const picks = picksFor(g, desired);
     for (let zone = nextZone(rt, g, refused); zone; zone = nextZone(rt, g, refused)) {
-      const outcome = launchOne(rt, scope, g, zone, cause);
+      const outcome = launchOne(rt, scope, g, zone, cause, picks);
       if (outcome.instance) {
         g.Instances.push(outcome.instance);
         launched = true;
@@ -190,8 +215,8 @@ function launchUpTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number):
 }
 
 function shrinkTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number): void {
-  const from = activeInstances(g).length;
-  const victims = chooseVictims(g, from - desired, rt.clock.now());
+  const from = capacityOf(activeInstances(g));
+  const victims = chooseVictims(g, from - desired, rt.clock.now(), desired);
   const prefix = `${g.pendingCause ? `${g.pendingCause}  ` : ''}At ${at(rt)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${desired}.`;
   for (const v of victims) terminateOne(rt, scope, g, v, `${prefix}  At ${at(rt)} instance ${v.InstanceId} was selected for termination.`);
   g.pendingCause = undefined;
@@ -208,9 +233,33 @@ function rebalance(rt: Runtime, scope: Scope, g: GroupRecord): void {
   // AWS may exceed the maximum by 10% (at least one instance) while rebalancing
   if (activeInstances(g).length + 1 > g.MaxSize + Math.max(1, Math.floor(g.MaxSize / 10))) return;
   const cause = `At ${at(rt)} an instance was launched to rebalance the Availability Zones.`;
-  const outcome = launchOne(rt, scope, g, min[0], cause);
+  const outcome = launchOne(rt, scope, g, min[0], cause, picksFor(g, g.DesiredCapacity));
   if (outcome.instance) {
     g.Instances.push(outcome.instance);
     g.pendingCause = `At ${at(rt)} an instance was launched to rebalance the Availability Zones.`;
   } else g.azBackoff = { ...(g.azBackoff ?? {}), [min[0]]: rt.clock.now() + AZ_BACKOFF_MS };
+}
+
+/** A mixed group's launch options, best first; undefined for a group with one launch source. */
+function picksFor(g: GroupRecord, desired: number): LaunchPick[] | undefined {
+  if (!g.MixedInstancesPolicy) return undefined;
+  const choice = nextLaunch(g, activeInstances(g), desired);
+  return choice.overrides.map((override) => ({ market: choice.market, override }));
+}
+
+/**
+ * Instances leaving once a replacement is in service (capacity rebalancing, instance refresh): they no
+ * longer count toward capacity, so the group launches their replacements; when the replacements are in
+ * service (or the instance died meanwhile) they are terminated.
+ */
+function settleReplacements(rt: Runtime, scope: Scope, g: GroupRecord): void {
+  const leaving = g.Instances.filter((i) => i.replacing && (i.LifecycleState === 'InService' || i.LifecycleState === 'Pending' || i.LifecycleState === 'Pending:Wait'));
+  if (!leaving.length) return;
+  const active = activeInstances(g);
+  const replaced = capacityOf(active) >= g.DesiredCapacity && active.every((i) => i.LifecycleState === 'InService');
+  for (const i of leaving) {
+    if (i.HealthStatus === 'Unhealthy' || replaced || g.deleting) {
+      terminateOne(rt, scope, g, i, `At ${at(rt)} instance ${i.InstanceId} was taken out of service in response to ${i.replacing}.`);
+    }
+  }
 }

@@ -24,6 +24,8 @@ import {
 } from './groups.js';
 import { terminateOne } from './launch.js';
 import { createHooks } from './lifecycle-hooks.js';
+import { normalizeMixed } from './mixed.js';
+import { checkLoadBalancers, splitSources } from './load-balancers.js';
 import { activities, groups, launchConfigurations, scopeOf, type GroupRecord } from './store.js';
 
 const MAX_GROUPS = 500;
@@ -59,20 +61,24 @@ export const groupHandlers: Handlers<AutoscalingOperations> = {
     if (input.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification) checkLaunchTemplate(ctx, input.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification);
     checkPolicies(input.TerminationPolicies);
     const placement = placementOf(ctx, input);
+    const sources = splitSources(input.TrafficSources ?? []);
+    const targetGroups = [...new Set([...(input.TargetGroupARNs ?? []), ...sources.tgs])];
+    const classic = [...new Set([...(input.LoadBalancerNames ?? []), ...sources.classic])];
+    checkLoadBalancers(ctx, scope, targetGroups, classic);
     const now = ctx.clock.now();
     const g: GroupRecord = {
       AutoScalingGroupName: name,
       AutoScalingGroupARN: arn({ service: 'autoscaling', region: ctx.region, account: ctx.account, resource: `autoScalingGroup:${randomUUID()}:autoScalingGroupName/${name}` }),
       ...(input.LaunchConfigurationName ? { LaunchConfigurationName: input.LaunchConfigurationName } : {}),
       ...(template ? { LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, LaunchTemplateName: template.LaunchTemplateName, Version: input.LaunchTemplate!.Version ?? '$Default' } } : {}),
-      ...(input.MixedInstancesPolicy ? { MixedInstancesPolicy: input.MixedInstancesPolicy } : {}),
+      ...(input.MixedInstancesPolicy ? { MixedInstancesPolicy: normalizeMixed(input.MixedInstancesPolicy) } : {}),
       MinSize: input.MinSize,
       MaxSize: input.MaxSize,
       DesiredCapacity: desired,
       DefaultCooldown: input.DefaultCooldown ?? 300,
       AvailabilityZones: placement.AvailabilityZones,
-      LoadBalancerNames: input.LoadBalancerNames ?? [],
-      TargetGroupARNs: input.TargetGroupARNs ?? [],
+      LoadBalancerNames: classic,
+      TargetGroupARNs: targetGroups,
       HealthCheckType: input.HealthCheckType ?? 'EC2',
       HealthCheckGracePeriod: input.HealthCheckGracePeriod ?? 0,
       CreatedTime: new Date(now).toISOString(),
@@ -123,7 +129,7 @@ export const groupHandlers: Handlers<AutoscalingOperations> = {
     }
     if (input.MixedInstancesPolicy) {
       if (input.MixedInstancesPolicy.LaunchTemplate?.LaunchTemplateSpecification) checkLaunchTemplate(ctx, input.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification);
-      g.MixedInstancesPolicy = input.MixedInstancesPolicy;
+      g.MixedInstancesPolicy = normalizeMixed(input.MixedInstancesPolicy);
       delete g.LaunchConfigurationName;
       delete g.LaunchTemplate;
     }

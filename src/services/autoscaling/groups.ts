@@ -114,7 +114,7 @@ const ACTIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService
 
 /** Instances that count toward capacity: launching or in service (not standby, not leaving). */
 export function activeInstances(g: GroupRecord) {
-  return g.Instances.filter((i) => ACTIVE.has(i.LifecycleState));
+  return g.Instances.filter((i) => ACTIVE.has(i.LifecycleState) && !i.replacing);
 }
 
 export function isSuspended(g: GroupRecord, process: (typeof PROCESSES)[number]): boolean {
@@ -123,7 +123,7 @@ export function isSuspended(g: GroupRecord, process: (typeof PROCESSES)[number])
 
 /** An instance as Describe shows it (without Cumulus's bookkeeping). */
 export function instanceView(i: GroupInstanceRecord): GroupInstance {
-  const { launchedAt: _l, unhealthyCause: _u, launchActivityId: _a, terminateActivityId: _t, actions: _x, terminateHooksDone: _d, ...view } = i;
-  void _l, _u, _a, _t, _x, _d;
+  const { launchedAt: _l, unhealthyCause: _u, launchActivityId: _a, terminateActivityId: _t, actions: _x, terminateHooksDone: _d, spot: _s, replacing: _r, registeredTo: _g, drainUntil: _w, ...view } = i;
+  void _l, _u, _a, _t, _x, _d, _s, _r, _g, _w;
   return view;
 }

@@ -6,6 +6,8 @@ import type { Handlers } from '../define.js';
 import { causeTime, recordActivity } from './activities.js';
 import { validation } from './errors.js';
 import { getGroup, putGroup } from './groups.js';
+import { deregisterInstance } from './load-balancers.js';
+import { capacityOf } from './mixed.js';
 import { groups, scopeOf, type ActivityRecord } from './store.js';
 
 const view = ({ at: _at, ...a }: ActivityRecord) => (void _at, a);
@@ -44,6 +46,8 @@ export const instanceHandlers: Handlers<AutoscalingOperations> = {
     const t = causeTime(ctx.clock.now());
     const acts = found.map((i) => {
       i.LifecycleState = 'Standby';
+      // a standby instance leaves its load balancers (registered again when it is back in service)
+      deregisterInstance(ctx, scope, i);
       return recordActivity(ctx, scope, g, {
         Description: `Moving EC2 instance to Standby: ${i.InstanceId}`,
         Cause: `At ${t} part of the group was moved to standby in response to a user request${to !== from ? `, shrinking the capacity from ${from} to ${to}` : ''}.`,
@@ -141,6 +145,8 @@ export const instanceHandlers: Handlers<AutoscalingOperations> = {
     const t = causeTime(ctx.clock.now());
     const acts = ids.map((id) => {
       ec2.setSystemTags(ctx, scope, id, { 'aws:autoscaling:groupName': undefined });
+      const leaving = g.Instances.find((i) => i.InstanceId === id);
+      if (leaving) deregisterInstance(ctx, scope, leaving);
       return recordActivity(ctx, scope, g, {
         Description: `Detaching EC2 instance: ${id}`,
         Cause: `At ${t} instance ${id} was detached in response to a user request${to !== from ? `, shrinking the capacity from ${from} to ${to}` : ''}.`,
@@ -191,12 +197,13 @@ export function publishGroupMetrics(rt: Runtime): void {
       GroupTerminatingInstances: count(['Terminating', 'Terminating:Wait', 'Terminating:Proceed']),
       GroupTotalInstances: g.Instances.filter((i) => i.LifecycleState !== 'Terminated').length,
     };
-    // each instance counts as one unit of capacity (no weights yet)
-    values.GroupInServiceCapacity = values.GroupInServiceInstances!;
-    values.GroupPendingCapacity = values.GroupPendingInstances!;
-    values.GroupStandbyCapacity = values.GroupStandbyInstances!;
-    values.GroupTerminatingCapacity = values.GroupTerminatingInstances!;
-    values.GroupTotalCapacity = values.GroupTotalInstances!;
+    // capacity counts the instances' weights (mixed instances policies), one unit each otherwise
+    const units = (states: string[]) => capacityOf(g.Instances.filter((i) => states.includes(i.LifecycleState)));
+    values.GroupInServiceCapacity = units(['InService']);
+    values.GroupPendingCapacity = units(['Pending', 'Pending:Wait', 'Pending:Proceed']);
+    values.GroupStandbyCapacity = units(['Standby']);
+    values.GroupTerminatingCapacity = units(['Terminating', 'Terminating:Wait', 'Terminating:Proceed']);
+    values.GroupTotalCapacity = capacityOf(g.Instances.filter((i) => i.LifecycleState !== 'Terminated'));
     rt.bus.emit('metric', {
       account: scope.account,
       region: scope.region,

@@ -1,4 +1,5 @@
 // Launching and terminating a group's instances through EC2, with the activities and events AWS records.
+import type { LaunchTemplateOverrides } from '../../generated/autoscaling.js';
 import type { RunInstancesRequest } from '../../generated/ec2.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { Runtime } from '../../server/context.js';
@@ -7,12 +8,20 @@ import * as ec2 from '../ec2/index.js';
 import { causeTime, recordActivity } from './activities.js';
 import { subnetFor } from './groups.js';
 import { beginActions } from './lifecycle-hooks.js';
-import { launchConfigurations, type ActivityRecord, type GroupInstanceRecord, type GroupRecord } from './store.js';
+import type { Market } from './mixed.js';
+import { deregisterInstance } from './load-balancers.js';
+import { activities, launchConfigurations, type ActivityRecord, type GroupInstanceRecord, type GroupRecord } from './store.js';
 
 type RT = Runtime;
 
+/** What one launch of a mixed group asks for: a market and one of the overrides. */
+export interface LaunchPick {
+  market: Market;
+  override: LaunchTemplateOverrides;
+}
+
 /** The RunInstances request for one instance of the group in `subnetId`. */
-function runRequest(rt: RT, scope: Scope, g: GroupRecord, subnetId: string): RunInstancesRequest {
+function runRequest(rt: RT, scope: Scope, g: GroupRecord, subnetId: string, pick?: LaunchPick): RunInstancesRequest {
   const propagated = g.Tags.filter((t) => t.PropagateAtLaunch).map((t) => ({ Key: t.Key, Value: t.Value }));
   const common = {
     MinCount: 1,
@@ -39,11 +48,15 @@ function runRequest(rt: RT, scope: Scope, g: GroupRecord, subnetId: string): Run
       ...(lc.MetadataOptions ? { MetadataOptions: lc.MetadataOptions as RunInstancesRequest['MetadataOptions'] } : {}),
     };
   }
-  const spec = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  const spec = pick?.override.LaunchTemplateSpecification ?? g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   if (!spec) throw new AwsError('ValidationError', 'The group has no launch configuration or launch template.');
+  const maxPrice = g.MixedInstancesPolicy?.InstancesDistribution?.SpotMaxPrice;
   return {
     ...common,
     LaunchTemplate: { LaunchTemplateId: spec.LaunchTemplateId, LaunchTemplateName: spec.LaunchTemplateId ? undefined : spec.LaunchTemplateName, Version: spec.Version ?? '$Default' },
+    ...(pick?.override.InstanceType ? { InstanceType: pick.override.InstanceType as RunInstancesRequest['InstanceType'] } : {}),
+    ...(pick?.override.ImageId ? { ImageId: pick.override.ImageId } : {}),
+    ...(pick?.market === 'spot' ? { InstanceMarketOptions: { MarketType: 'spot' as const, SpotOptions: { SpotInstanceType: 'one-time' as const, ...(maxPrice ? { MaxPrice: maxPrice } : {}) } } } : {}),
   };
 }
 
@@ -79,16 +92,29 @@ export interface LaunchOutcome {
   error?: AwsError;
 }
 
-/** Launches one instance in `zone`. A refusal is recorded as a failed activity (and an Unsuccessful event). */
-export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, cause: string): LaunchOutcome {
+/** Runs the first pick EC2 accepts (one try without picks); throws the last refusal. */
+function runFirst(rt: RT, scope: Scope, g: GroupRecord, subnetId: string, picks: LaunchPick[] | undefined) {
+  let last: unknown;
+  for (const pick of picks?.length ? picks : [undefined]) {
+    try {
+      const [instance] = ec2.runInstancesInternal(rt, scope, runRequest(rt, scope, g, subnetId, pick), { systemTags: { 'aws:autoscaling:groupName': g.AutoScalingGroupName } });
+      return { instance: instance!, pick };
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      last = err;
+    }
+  }
+  throw last;
+}
+
+/** Launches one instance in `zone` (trying each pick in order). A refusal is recorded as a failed activity (and an Unsuccessful event). */
+export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, cause: string, picks?: LaunchPick[]): LaunchOutcome {
   const ctx = { ...rt, ...scope };
   const subnetId = subnetFor(ctx, g, zone);
   const details = { 'Subnet ID': subnetId ?? '', 'Availability Zone': zone };
   try {
     if (!subnetId) throw new AwsError('InvalidSubnet', `No subnet of the group is in ${zone}.`);
-    const [instance] = ec2.runInstancesInternal(rt, scope, runRequest(rt, scope, g, subnetId), {
-      systemTags: { 'aws:autoscaling:groupName': g.AutoScalingGroupName },
-    });
+    const { instance, pick } = runFirst(rt, scope, g, subnetId, picks);
     const id = instance!.InstanceId!;
     const a = recordActivity(rt, scope, g, { Description: `Launching a new EC2 instance: ${id}`, Cause: cause, StatusCode: 'InProgress', Details: details });
     const rec: GroupInstanceRecord = {
@@ -109,6 +135,8 @@ export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, ca
           }
         : {}),
       ImageId: instance!.ImageId,
+      ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.some((o) => o.WeightedCapacity !== undefined) ? { WeightedCapacity: pick?.override.WeightedCapacity ?? '1' } : {}),
+      ...(instance!.InstanceLifecycle === 'spot' ? { spot: true } : {}),
       launchedAt: rt.clock.now(),
       launchActivityId: a.ActivityId,
     };
@@ -129,13 +157,18 @@ export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, ca
 
 /** Terminates one instance of the group: it leaves capacity at once and is removed once EC2 has terminated it. */
 export function terminateOne(rt: RT, scope: Scope, g: GroupRecord, inst: GroupInstanceRecord, cause: string): void {
+  // out of the load balancers first: connection draining runs before (and while) the hooks are waited on
+  if (inst.registeredTo?.length) {
+    const until = deregisterInstance(rt, scope, inst);
+    if (until > rt.clock.now()) inst.drainUntil = until;
+  }
   // a deleted group's instances skip the terminate hooks
   const held = !g.deleting && !inst.terminateHooksDone && beginActions(rt, scope, g, inst, 'terminate');
   if (!held) inst.LifecycleState = 'Terminating';
   const a = recordActivity(rt, scope, g, {
     Description: `Terminating EC2 instance: ${inst.InstanceId}`,
     Cause: cause,
-    StatusCode: held ? 'MidLifecycleAction' : 'InProgress',
+    StatusCode: held ? 'MidLifecycleAction' : inst.drainUntil ? 'WaitingForELBConnectionDraining' : 'InProgress',
     Details: { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone },
   });
   inst.terminateActivityId = a.ActivityId;
@@ -146,6 +179,15 @@ export function terminateOne(rt: RT, scope: Scope, g: GroupRecord, inst: GroupIn
 export function terminateInEc2(rt: RT, scope: Scope, inst: GroupInstanceRecord): void {
   inst.LifecycleState = 'Terminating';
   inst.terminateHooksDone = true;
+  // still draining: the controller terminates it when the deregistration delay is over
+  if (inst.drainUntil !== undefined) {
+    if (inst.drainUntil > rt.clock.now()) return;
+    delete inst.drainUntil;
+    if (inst.terminateActivityId) {
+      const a = activities(rt).get(scope, inst.terminateActivityId);
+      if (a && a.StatusCode === 'WaitingForELBConnectionDraining') activities(rt).put(scope, a.ActivityId, { ...a, StatusCode: 'InProgress' });
+    }
+  }
   try {
     ec2.terminateInstancesInternal(rt, scope, [inst.InstanceId]);
   } catch (err) {

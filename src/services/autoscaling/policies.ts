@@ -105,7 +105,8 @@ export function executePolicy(
   return `changed the desired capacity from ${from} to ${target}`;
 }
 
-const POLICY_ARN = /^arn:aws[\w-]*:autoscaling:[a-z0-9-]+:\d{12}:scalingPolicy:/;
+// Application Auto Scaling's policy ARNs share the prefix (…:resource/…): only group policies are ours
+const POLICY_ARN = /^arn:aws[\w-]*:autoscaling:[a-z0-9-]+:\d{12}:scalingPolicy:[^:]+:autoScalingGroupName\//;
 
 /** Alarm actions naming a policy ARN land here (CloudWatch dispatches by ARN). */
 export function policyTarget(rt: Runtime) {

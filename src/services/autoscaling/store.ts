@@ -3,6 +3,7 @@ import type {
   Activity,
   AutoScalingGroup,
   Instance as GroupInstance,
+  InstanceRefresh,
   LaunchConfiguration,
   ScalingPolicy,
 } from '../../generated/autoscaling.js';
@@ -29,6 +30,14 @@ export interface GroupInstanceRecord extends GroupInstance {
   actions?: Record<string, LifecycleActionRecord>;
   /** the terminate hooks have had their say */
   terminateHooksDone?: boolean;
+  /** launched on the spot market */
+  spot?: boolean;
+  /** a replacement is launched before this instance leaves (capacity rebalancing, instance refresh): the cause */
+  replacing?: string;
+  /** the load balancers it is registered with (target group ARNs, `elb:<name>`) */
+  registeredTo?: string[];
+  /** virtual epoch ms until which a leaving instance drains from its load balancers before EC2 terminates it */
+  drainUntil?: number;
 }
 
 export interface LifecycleActionRecord {
@@ -86,6 +95,51 @@ export const launchConfigurations = (rt: Pick<Runtime, 'store'>) => rt.store.tab
 export const groups = (rt: Pick<Runtime, 'store'>) => rt.store.table<GroupRecord>(SERVICE, 'group');
 export const policies = (rt: Pick<Runtime, 'store'>) => rt.store.table<PolicyRecord>(SERVICE, 'policy');
 export const activities = (rt: Pick<Runtime, 'store'>) => rt.store.table<ActivityRecord>(SERVICE, 'activity');
+export interface ScheduledActionRecord {
+  AutoScalingGroupName: string;
+  ScheduledActionName: string;
+  ScheduledActionARN: string;
+  /** ISO times as given (StartTime/EndTime) */
+  StartTime?: string;
+  EndTime?: string;
+  Recurrence?: string;
+  MinSize?: number;
+  MaxSize?: number;
+  DesiredCapacity?: number;
+  TimeZone?: string;
+  /** virtual epoch ms of the next run; undefined when the action will not run again */
+  nextRun?: number;
+}
+
+/** What a group launches from (the part an instance refresh changes and a rollback restores). */
+export interface LaunchSource {
+  LaunchConfigurationName?: string;
+  LaunchTemplate?: AutoScalingGroup['LaunchTemplate'];
+  MixedInstancesPolicy?: AutoScalingGroup['MixedInstancesPolicy'];
+}
+
+export interface InstanceRefreshRecord extends Omit<InstanceRefresh, 'StartTime' | 'EndTime' | 'ProgressDetails' | 'AutoScalingGroupName'> {
+  AutoScalingGroupName: string;
+  StartTime: string;
+  EndTime?: string;
+  PercentageComplete: number;
+  InstancesToUpdate: number;
+  /** virtual epoch ms the refresh started */
+  startedAt: number;
+  /** the group's launch source before the refresh (cancel and rollback restore it) */
+  previous: LaunchSource;
+  /** instances still to replace, in order */
+  pending: string[];
+  total: number;
+  /** a batch is being replaced: waiting for the group to be whole and warmed up */
+  inFlight?: boolean;
+  warmUntil?: number;
+  checkpointUntil?: number;
+  nextCheckpoint: number;
+}
+
+export const instanceRefreshes = (rt: Pick<Runtime, 'store'>) => rt.store.table<InstanceRefreshRecord>(SERVICE, 'instance-refresh');
+export const scheduledActions = (rt: Pick<Runtime, 'store'>) => rt.store.table<ScheduledActionRecord>(SERVICE, 'scheduled-action');
 export const lifecycleHooks = (rt: Pick<Runtime, 'store'>) => rt.store.table<LifecycleHookRecord>(SERVICE, 'lifecycle-hook');
 
 export function scopeOf(ctx: { account: string; region: string }): Scope {

@@ -1,5 +1,6 @@
 // Which instances a scale-in terminates: AWS's termination policies, applied in the group's order, then Default.
 import { activeInstances } from './groups.js';
+import { capacityOf, surplusMarket, weightOf } from './mixed.js';
 import type { GroupInstanceRecord, GroupRecord } from './store.js';
 
 const HOUR = 3_600_000;
@@ -32,12 +33,20 @@ function applyPolicy(policy: string, g: GroupRecord, list: GroupInstanceRecord[]
 
 /** `count` instances to terminate, never protected ones. Default: the zone with the most instances, then the
  *  oldest launch configuration or template, then the closest to the next billing hour, then at random. */
-export function chooseVictims(g: GroupRecord, count: number, now: number): GroupInstanceRecord[] {
+export function chooseVictims(g: GroupRecord, surplus: number, now: number, desiredAfter?: number): GroupInstanceRecord[] {
   const chosen: GroupInstanceRecord[] = [];
   const policies = [...(g.TerminationPolicies?.length ? g.TerminationPolicies : ['Default'])].filter((p) => p !== 'Default');
-  for (let n = 0; n < count; n++) {
-    const candidates = activeInstances(g).filter((i) => !i.ProtectedFromScaleIn && !chosen.includes(i));
+  for (let left = surplus; left > 0; ) {
+    // weighted instances: none whose removal would take the group below its desired capacity
+    let candidates = activeInstances(g).filter((i) => !i.ProtectedFromScaleIn && !chosen.includes(i) && weightOf(i) <= left);
     if (!candidates.length) break;
+    // a mixed group first sheds the market above its share (AWS's allocation-strategy step)
+    const remaining = activeInstances(g).filter((x) => !chosen.includes(x));
+    const market = surplusMarket(g, remaining, desiredAfter ?? capacityOf(remaining) - left);
+    if (market) {
+      const same = candidates.filter((i) => !!i.spot === (market === 'spot'));
+      if (same.length) candidates = same;
+    }
     // zones are balanced first, whatever the policies (AWS: "select the Availability Zone with the most instances")
     const perZone = new Map<string, number>();
     for (const i of activeInstances(g).filter((x) => !chosen.includes(x))) perZone.set(i.AvailabilityZone, (perZone.get(i.AvailabilityZone) ?? 0) + 1);
@@ -47,7 +56,9 @@ export function chooseVictims(g: GroupRecord, count: number, now: number): Group
       if (list.length <= 1) break;
       list = applyPolicy(p, g, list, now);
     }
-    chosen.push(list[Math.floor(Math.random() * list.length)]!);
+    const victim = list[Math.floor(Math.random() * list.length)]!;
+    chosen.push(victim);
+    left -= weightOf(victim);
   }
   return chosen;
 }

@@ -8,6 +8,7 @@ import { getRecord, instanceTable, putRecord, toInstance } from './instances.js'
 import { internalContext, rootCaller, serviceRoleCaller, type Ec2Scope } from './internal-context.js';
 import { findTemplate, findVersion } from './launch-templates.js';
 import { engineFor } from './lifecycle.js';
+import { driverFor } from '../../compute/shared.js';
 import { runInstances } from './run-instances.js';
 import { statusChecksFor } from './status-checks.js';
 import { scope, tables, type Ec2Ctx } from './net-store.js';
@@ -35,6 +36,8 @@ export function runningInstancesForMetrics(runtime: Runtime): InstanceMetricSour
   const engine = engineFor(runtime);
   const checks = statusChecksFor(runtime);
   const out: InstanceMetricSource[] = [];
+  // one sweep of /proc for every workload, not one per instance (1,000 instances: 1 scan, not 1,000)
+  let sampled: Map<string, ResourceUsage> | undefined;
   for (const { scope, record: r } of instanceTable(runtime).listAll()) {
     if (r.State !== 'running') continue;
     const handle = engine.handleOf(r.InstanceId);
@@ -48,7 +51,7 @@ export function runningInstancesForMetrics(runtime: Runtime): InstanceMetricSour
       detailedMonitoring: r.Monitoring === 'enabled',
       autoScalingGroupName: r.Tags['aws:autoscaling:groupName'],
       statusCheckFailed: statusCheckFailed(checks.resultOf(r)),
-      usage: alive ? handle!.usage() : undefined,
+      usage: alive ? (sampled ??= driverFor(runtime).usageAll()).get(handle!.id) : undefined,
     });
   }
   return out;

@@ -64,6 +64,8 @@ export const reservedModificationHandlers: Handlers<Ec2Operations> = {
       const earlier = modificationTable(ctx).list(regional(ctx)).find((m) => m.ClientToken === input.ClientToken);
       if (earlier) return { ReservedInstancesModificationId: earlier.ReservedInstancesModificationId };
     }
+    if (!input.ReservedInstancesIds?.length) throw new AwsError('MissingParameter', 'The request must contain the parameter ReservedInstancesId');
+    if (!input.TargetConfigurations?.length) throw new AwsError('MissingParameter', 'The request must contain the parameter ReservedInstancesConfigurationSetItemType');
     const originals = input.ReservedInstancesIds.map((id) => {
       const r = table.get(regional(ctx), id);
       if (!r) throw new AwsError('InvalidReservedInstancesId', `Reserved Instances ID '${id}' does not exist`);
