@@ -70,6 +70,14 @@ export interface Operation {
   output?: Shape & { resultWrapper?: string };
   errors?: Shape[];
   deprecated?: boolean;
+  /** 'none' for operations clients call unsigned (Cognito's SignUp, InitiateAuth; STS's AssumeRoleWithWebIdentity) */
+  authtype?: string;
+  auth?: string[];
+}
+
+/** Whether clients call the operation without signing it. */
+export function unsigned(op: Operation | undefined): boolean {
+  return op?.authtype === 'none' || (op?.auth?.includes('smithy.api#noAuth') ?? false);
 }
 
 export interface ServiceModel {

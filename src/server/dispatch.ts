@@ -1,4 +1,5 @@
 // The control plane: identify → authenticate → parse and validate → provider (in a transaction) → render.
+import { unsigned } from '../protocol/model.js';
 import { isDataEvent } from './data-events.js';
 import { AwsError, notImplemented } from '../protocol/errors.js';
 import { type Identified, type WireRequest, credentialOf, headerValue, identify } from '../protocol/identify.js';
@@ -78,7 +79,8 @@ export class ControlPlane {
         throw err;
       }
       const sessionToken = headerValue(req.headers, 'x-amz-security-token') ?? req.query.get('X-Amz-Security-Token') ?? undefined;
-      if (this.runtime.config.strictSigV4) verifySigV4(req, credential, (akid) => this.secretFor(akid), this.runtime.clock.now());
+      // operations AWS serves unsigned (Cognito's SignUp, InitiateAuth …) need no signature, even in strict mode
+      if (this.runtime.config.strictSigV4 && !(unsigned(identified.op) && !credential)) verifySigV4(req, credential, (akid) => this.secretFor(akid), this.runtime.clock.now());
       const { account, caller } = this.resolveCaller(credential?.accessKeyId, sessionToken);
       const definition = this.byId.get(identified.entry.id);
       ctx = {

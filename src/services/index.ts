@@ -6,6 +6,7 @@ import applicationAutoscaling from './application-autoscaling/provider.js';
 import autoscaling from './autoscaling/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
 import cloudwatch from './cloudwatch/provider.js';
+import cognitoIdp from './cognito-idp/provider.js';
 import type { ServiceDefinition } from './define.js';
 import ec2 from './ec2/provider.js';
 import elb from './elb/provider.js';
@@ -19,5 +20,5 @@ import sts from './sts/provider.js';
 export function allServices(): ServiceDefinition[] {
   // apigatewayv2 before apigateway: both serve execute-api hosts and paths; HTTP APIs answer only for their own
   // ids, and REST APIs answer the rest (an unknown id gets REST's 403, as AWS answers).
-  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, applicationAutoscaling, elbv2, elb, acm, apigatewayv2, apigateway];
+  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, applicationAutoscaling, elbv2, elb, acm, apigatewayv2, apigateway, cognitoIdp];
 }

@@ -1,7 +1,7 @@
 // Lambda authorizers at request time. TOKEN: the identity source header (checked against the identity
 // validation expression) as authorizationToken; REQUEST: the request itself, every identity source required.
 // The returned IAM policy is evaluated against the method ARN (explicit Deny wins, then Allow); results are
-// cached per identity for authorizerResultTtlInSeconds.
+// cached per identity for authorizerResultTtlInSeconds. COGNITO_USER_POOLS: tokens of the user pools service.
 import type { Authorizer } from '../../generated/apigateway.js';
 import { cachedPolicy, cachePolicy, type CachedPolicy } from './authorizer-cache.js';
 import { lambdaArnOf } from './integrations.js';
@@ -10,6 +10,7 @@ import { callLambda } from './lambda-call.js';
 import { requestSource } from './mapping.js';
 import { proxyEvent } from './proxy-event.js';
 import { executeApiArn, header, type ApiRequest } from './request.js';
+import { verifyToken } from '../cognito-idp/index.js';
 
 const unauthorized = () => new GatewayError('UNAUTHORIZED', 'Unauthorized');
 const configError = () => new GatewayError('AUTHORIZER_CONFIGURATION_ERROR', 'Internal server error', 500);
@@ -48,13 +49,45 @@ function evaluate(statements: CachedPolicy['statements'], methodArn: string): 'a
   return allowed ? 'allow' : 'none';
 }
 
-/** Runs the method's authorizer; sets req.authorizer or throws the gateway error AWS answers. */
-export async function authorize(req: ApiRequest, a: Authorizer): Promise<void> {
-  if (a.type === 'COGNITO_USER_POOLS') {
-    // token verification needs the Cognito user pools service, which Cumulus does not have yet
-    req.runtime.log.warn(`apigateway ${req.apiId}: COGNITO_USER_POOLS authorizers are not supported yet; the request is unauthorized`);
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** exp and iat as API Gateway passes them in claims: "Mon Nov 30 12:00:00 UTC 2026". */
+function claimDate(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+}
+
+/**
+ * COGNITO_USER_POOLS: the identity source header carries a token of one of the authorizer's user pools. Methods
+ * without authorization scopes take an ID token; methods with scopes take an access token whose scope has one
+ * of them. Any failure is 401 Unauthorized; the claims reach the integration as $context.authorizer.claims.
+ */
+function authorizeCognito(req: ApiRequest, a: Authorizer): void {
+  const name = (a.identitySource || 'method.request.header.Authorization').replace(/^method\.request\.header\./, '');
+  const raw = header(req, name);
+  if (!raw) throw unauthorized();
+  const token = raw.replace(/^Bearer\s+/i, '').trim();
+  const v = verifyToken(req.runtime, a.providerARNs ?? [], token);
+  if (!v.ok) throw unauthorized();
+  const scopes = req.route?.method.authorizationScopes;
+  if (scopes?.length) {
+    const granted = typeof v.claims.scope === 'string' ? v.claims.scope.split(' ') : [];
+    if (v.claims.token_use !== 'access' || !scopes.some((s) => granted.includes(s))) throw unauthorized();
+  } else if (v.claims.token_use !== 'id') {
     throw unauthorized();
   }
+  const claims: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v.claims)) {
+    claims[k] = (k === 'exp' || k === 'iat') && typeof val === 'number' ? claimDate(val) : typeof val === 'string' ? val : JSON.stringify(val);
+  }
+  req.authorizer = { claims };
+}
+
+/** Runs the method's authorizer; sets req.authorizer or throws the gateway error AWS answers. */
+export async function authorize(req: ApiRequest, a: Authorizer): Promise<void> {
+  if (a.type === 'COGNITO_USER_POOLS') return authorizeCognito(req, a);
   const methodArn = executeApiArn(req, req.httpMethod, req.path);
   let identity: string;
   let event: Record<string, unknown>;

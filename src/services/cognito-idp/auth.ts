@@ -1,0 +1,184 @@
+// Sign-in: InitiateAuth / AdminInitiateAuth with USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH)
+// and REFRESH_TOKEN_AUTH; the NEW_PASSWORD_REQUIRED challenge of users created by an administrator; GetUser
+// and GlobalSignOut with an access token. SRP and custom flows are not served (an error says so).
+import { randomBytes } from 'node:crypto';
+import type { AuthenticationResultType, CognitoIdpOperations } from '../../generated/cognito-idp.js';
+import { AwsError } from '../../protocol/errors.js';
+import { regional, type RequestContext } from '../../server/context.js';
+import type { Scope } from '../../state/db.js';
+import type { Handlers } from '../define.js';
+import { checkSecretHash, clientContext, type ClientContext } from './client-auth.js';
+import { allowedFlows } from './clients.js';
+import { issueTokens } from './issue.js';
+import { checkPassword, hashPassword, passwordMatches } from './password.js';
+import { clientOf, findUser, poolOf, refreshTokens, sessions, userOf, type UserRecord } from './store.js';
+import { saveUser } from './users.js';
+import { verifyJwt } from './verify.js';
+
+const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
+const notAuthorized = (message: string) => new AwsError('NotAuthorizedException', message);
+const badCredentials = () => notAuthorized('Incorrect username or password.');
+
+interface AuthResult {
+  ChallengeName?: 'NEW_PASSWORD_REQUIRED';
+  Session?: string;
+  ChallengeParameters?: Record<string, string>;
+  AuthenticationResult?: AuthenticationResultType;
+}
+
+function requireFlow(c: ClientContext, flow: string, name: string): void {
+  if (!allowedFlows(c.client).has(flow)) throw invalidParameter(`${name} flow not enabled for this client`);
+}
+
+function param(p: Record<string, string> | undefined, name: string): string {
+  const v = p?.[name];
+  if (v === undefined || v === '') throw invalidParameter(`Missing required parameter ${name}`);
+  return v;
+}
+
+function passwordAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined): AuthResult {
+  const username = param(params, 'USERNAME');
+  const password = param(params, 'PASSWORD');
+  checkSecretHash(c.client, username, params?.SECRET_HASH);
+  const u = findUser(ctx.store, c.scope, c.pool.Id, username);
+  if (!u) {
+    if (c.client.PreventUserExistenceErrors === 'LEGACY') throw new AwsError('UserNotFoundException', 'User does not exist.');
+    throw badCredentials();
+  }
+  if (!passwordMatches(u.password, password)) throw badCredentials();
+  if (!u.Enabled) throw notAuthorized('User is disabled.');
+  if (u.UserStatus === 'UNCONFIRMED') throw new AwsError('UserNotConfirmedException', 'User is not confirmed.');
+  if (u.UserStatus === 'RESET_REQUIRED') throw new AwsError('PasswordResetRequiredException', 'Password reset required for the user');
+  if (u.UserStatus === 'FORCE_CHANGE_PASSWORD') {
+    const session = randomBytes(64).toString('base64url');
+    const minutes = c.client.AuthSessionValidity ?? 3;
+    sessions(ctx.store).put(c.scope, session, { session, poolId: c.pool.Id, clientId: c.client.ClientId, username: u.Username, expires: ctx.clock.now() + minutes * 60_000 });
+    const attrs = Object.fromEntries(u.Attributes.filter((a) => a.Name !== 'sub').map((a) => [a.Name, a.Value ?? '']));
+    const required = c.pool.Schema.filter((s) => s.Required && s.Name !== 'sub' && attrs[s.Name!] === undefined).map((s) => `userAttributes.${s.Name}`);
+    return {
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: session,
+      ChallengeParameters: { USER_ID_FOR_SRP: u.Username, requiredAttributes: JSON.stringify(required), userAttributes: JSON.stringify(attrs) },
+    };
+  }
+  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u) };
+}
+
+function refreshAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined): AuthResult {
+  const token = params?.REFRESH_TOKEN;
+  if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
+  const r = refreshTokens(ctx.store).get(c.scope, token);
+  if (!r || r.clientId !== c.client.ClientId) throw notAuthorized('Invalid Refresh Token');
+  if (r.expires <= ctx.clock.now()) throw notAuthorized('Refresh Token has expired');
+  const u = findUser(ctx.store, c.scope, c.pool.Id, r.username);
+  if (!u) throw notAuthorized('Invalid Refresh Token');
+  if (!u.Enabled) throw notAuthorized('User is disabled.');
+  // clients with a secret sign the refresh with the user's username (or sub)
+  if (c.client.ClientSecret) checkSecretHash(c.client, params?.USERNAME ?? u.Username, params?.SECRET_HASH);
+  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u, { originJti: r.originJti, authTime: r.authTime }) };
+}
+
+function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: Record<string, string> | undefined, admin: boolean): AuthResult {
+  switch (flow) {
+    case 'USER_PASSWORD_AUTH':
+      if (admin) break;
+      requireFlow(c, 'ALLOW_USER_PASSWORD_AUTH', 'USER_PASSWORD_AUTH');
+      return passwordAuth(ctx, c, params);
+    case 'ADMIN_USER_PASSWORD_AUTH':
+    case 'ADMIN_NO_SRP_AUTH':
+      if (!admin) break;
+      requireFlow(c, 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH');
+      return passwordAuth(ctx, c, params);
+    case 'REFRESH_TOKEN_AUTH':
+    case 'REFRESH_TOKEN':
+      requireFlow(c, 'ALLOW_REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN');
+      return refreshAuth(ctx, c, params);
+    case 'USER_SRP_AUTH':
+    case 'CUSTOM_AUTH':
+    case 'USER_AUTH':
+      throw invalidParameter(`${flow} is not supported by Cumulus; use USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH`);
+  }
+  throw invalidParameter(`Initiate Auth method not supported.`);
+}
+
+function respond(ctx: RequestContext, c: ClientContext, name: string, session: string | undefined, responses: Record<string, string> | undefined): AuthResult {
+  if (name !== 'NEW_PASSWORD_REQUIRED') throw invalidParameter(`${name} is not supported by Cumulus`);
+  const username = param(responses, 'USERNAME');
+  const password = param(responses, 'NEW_PASSWORD');
+  checkSecretHash(c.client, username, responses?.SECRET_HASH);
+  const s = session ? sessions(ctx.store).get(c.scope, session) : undefined;
+  const u = findUser(ctx.store, c.scope, c.pool.Id, username);
+  if (!s || s.clientId !== c.client.ClientId || s.expires <= ctx.clock.now() || !u || u.Username !== s.username) {
+    throw notAuthorized('Invalid session for the user, session is expired.');
+  }
+  checkPassword(c.pool.PasswordPolicy, password);
+  for (const [k, v] of Object.entries(responses ?? {})) {
+    if (!k.startsWith('userAttributes.')) continue;
+    const name = k.slice(15);
+    if (!c.pool.Schema.some((a) => a.Name === name) || name === 'sub') throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+    u.Attributes = [...u.Attributes.filter((a) => a.Name !== name), { Name: name, Value: v }];
+  }
+  u.password = hashPassword(password);
+  u.UserStatus = 'CONFIRMED';
+  saveUser(ctx.store, c.scope, u, ctx.clock.now());
+  sessions(ctx.store).delete(c.scope, s.session);
+  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u) };
+}
+
+function adminClient(ctx: RequestContext, poolId: string, clientId: string): ClientContext {
+  const scope = regional(ctx);
+  const pool = poolOf(ctx.store, scope, poolId);
+  return { scope, pool, client: clientOf(ctx.store, scope, pool.Id, clientId) };
+}
+
+/** The user of a valid, unrevoked access token (NotAuthorizedException otherwise, with AWS's messages). */
+function userOfAccessToken(ctx: RequestContext, token: string): { user: UserRecord; scope: Scope } {
+  const v = verifyJwt(ctx.store, token, ctx.clock.now());
+  if (!v.ok) throw notAuthorized(v.reason === 'expired' ? 'Access Token has expired' : 'Invalid Access Token');
+  if (v.claims.token_use !== 'access') throw notAuthorized('Invalid Access Token');
+  const u = findUser(ctx.store, v.scope, v.pool.Id, String(v.claims.username));
+  if (!u || u.sub !== v.claims.sub) throw notAuthorized('Invalid Access Token');
+  if (u.revokedOrigins?.includes(String(v.claims.origin_jti))) throw notAuthorized('Access Token has been revoked');
+  return { user: u, scope: v.scope };
+}
+
+/** Revokes every sign-in of the user: refresh tokens are deleted, access tokens answer 'revoked'. */
+function signOut(ctx: RequestContext, scope: Scope, u: UserRecord): void {
+  const origins = new Set(u.revokedOrigins ?? []);
+  for (const r of refreshTokens(ctx.store).list(scope)) {
+    if (r.poolId !== u.poolId || r.username !== u.Username) continue;
+    origins.add(r.originJti);
+    refreshTokens(ctx.store).delete(scope, r.token);
+  }
+  u.revokedOrigins = [...origins].slice(-50);
+  saveUser(ctx.store, scope, u, ctx.clock.now());
+}
+
+export const authHandlers: Handlers<CognitoIdpOperations> = {
+  InitiateAuth(ctx, { ClientId, AuthFlow, AuthParameters }) {
+    return initiate(ctx, clientContext(ctx.store, ClientId), AuthFlow, AuthParameters, false);
+  },
+  AdminInitiateAuth(ctx, { UserPoolId, ClientId, AuthFlow, AuthParameters }) {
+    return initiate(ctx, adminClient(ctx, UserPoolId, ClientId), AuthFlow, AuthParameters, true);
+  },
+  RespondToAuthChallenge(ctx, { ClientId, ChallengeName, Session, ChallengeResponses }) {
+    return respond(ctx, clientContext(ctx.store, ClientId), ChallengeName, Session, ChallengeResponses);
+  },
+  AdminRespondToAuthChallenge(ctx, { UserPoolId, ClientId, ChallengeName, Session, ChallengeResponses }) {
+    return respond(ctx, adminClient(ctx, UserPoolId, ClientId), ChallengeName, Session, ChallengeResponses);
+  },
+  GetUser(ctx, { AccessToken }) {
+    const { user } = userOfAccessToken(ctx, AccessToken);
+    return { Username: user.Username, UserAttributes: user.Attributes };
+  },
+  GlobalSignOut(ctx, { AccessToken }) {
+    const { user, scope } = userOfAccessToken(ctx, AccessToken);
+    signOut(ctx, scope, user);
+    return {};
+  },
+  AdminUserGlobalSignOut(ctx, { UserPoolId, Username }) {
+    const scope = regional(ctx);
+    signOut(ctx, scope, userOf(ctx.store, scope, poolOf(ctx.store, scope, UserPoolId).Id, Username));
+    return {};
+  },
+};

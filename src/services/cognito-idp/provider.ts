@@ -1,0 +1,14 @@
+// Cognito user pools: pools, app clients, users, sign-up and sign-in with JWTs signed per pool.
+import type { CognitoIdpOperations } from '../../generated/cognito-idp.js';
+import { defineService } from '../define.js';
+import { authHandlers } from './auth.js';
+import { clientHandlers } from './clients.js';
+import { poolHandlers } from './pools.js';
+import { userHandlers } from './users.js';
+import { serveWellKnown } from './well-known.js';
+
+export default defineService<CognitoIdpOperations>(
+  'cognito-idp',
+  { ...poolHandlers, ...clientHandlers, ...userHandlers, ...authHandlers },
+  { init: (runtime) => serveWellKnown(runtime) },
+);
