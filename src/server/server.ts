@@ -14,6 +14,7 @@ import { Store } from '../state/db.js';
 import { DEFAULTS } from './config.js';
 import type { Config, Runtime } from './context.js';
 import { ControlPlane } from './dispatch.js';
+import { registerBackendFaults } from './backend-faults.js';
 import { FaultRegistry } from './faults.js';
 import { HANDLED, HttpRegistry, type DataPlane } from './http-planes.js';
 import { handleInternal } from './internal.js';
@@ -85,6 +86,7 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
     targets: new TargetRegistry(),
     http: new HttpRegistry(),
   };
+  registerBackendFaults(runtime.faults);
   const services = allServices();
   const controlPlane = new ControlPlane(runtime, services);
   const startedAt = Date.now();

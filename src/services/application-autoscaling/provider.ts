@@ -1,6 +1,7 @@
 // Application Auto Scaling: scalable targets of other services (Lambda provisioned concurrency, custom
 // resources behind an HTTP endpoint, the other namespaces as records), step scaling policies run by
-// CloudWatch alarms, scheduled actions on the clock, activities.
+// CloudWatch alarms, target tracking policies with the alarms they own (target-tracking.ts), scheduled
+// actions on the clock, activities.
 import { randomUUID } from 'node:crypto';
 import type { ApplicationAutoscalingOperations, ScalableTarget } from '../../generated/application-autoscaling.js';
 import { AwsError, notImplemented } from '../../protocol/errors.js';
@@ -10,7 +11,8 @@ import { isValidTimeZone } from '../autoscaling/index.js';
 import { defineService, type Handlers } from '../define.js';
 import { checkResource } from './resources.js';
 import { nextScheduled, policyTarget, startScheduler, stopScheduler } from './scaling.js';
-import { activities, policies, scheduled, scopeOf, targetKey, targets, type TargetRecord } from './store.js';
+import { activities, policies, scheduled, scopeOf, targetKey, targets, type PolicyRecord, type TargetRecord } from './store.js';
+import { alarmsNaming, checkTracking, deletePolicyAlarms, syncAlarms } from './target-tracking.js';
 
 const validation = (m: string) => new AwsError('ValidationException', m);
 const notFound = (ns: string, id: string, dim: string) =>
@@ -24,13 +26,40 @@ function getTarget(ctx: Ctx, ns: string, id: string, dim: string): TargetRecord 
   return t;
 }
 
-const targetView = ({ capacity: _c, cooldownUntil: _u, tags: _t, ...rest }: TargetRecord): ScalableTarget => (void _c, void _u, void _t, rest);
+const targetView = ({ capacity: _c, cooldownUntil: _u, tags: _t, lastScaleOut: _o, lastScaleIn: _i, ...rest }: TargetRecord): ScalableTarget => (void _c, void _u, void _t, void _o, void _i, rest);
 
 const page = <T>(list: T[], key: (x: T) => string, input: { NextToken?: string; MaxResults?: number }) =>
   paginate(list, key, { token: input.NextToken, max: input.MaxResults, defaultMax: 50, invalidTokenCode: 'InvalidNextTokenException' });
 
 function checkTimes(start?: Date | string, end?: Date | string): void {
   if (start !== undefined && end !== undefined && new Date(end).getTime() < new Date(start).getTime()) throw validation('EndTime must be after StartTime');
+}
+
+type PutInput = Parameters<NonNullable<Handlers<ApplicationAutoscalingOperations>['PutScalingPolicy']>>[1];
+
+function putTracking(ctx: Ctx, input: PutInput): { PolicyARN: string; Alarms: PolicyRecord['Alarms'] } {
+  const scope = scopeOf(ctx);
+  checkTracking(input);
+  const key = `${targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension)}|${input.PolicyName}`;
+  const existing = policies(ctx).get(scope, key);
+  const cfg = input.TargetTrackingScalingPolicyConfiguration!;
+  const record: PolicyRecord = {
+    PolicyARN:
+      existing?.PolicyARN ??
+      arn({ service: 'autoscaling', region: ctx.region, account: ctx.account, resource: `scalingPolicy:${randomUUID()}:resource/${input.ServiceNamespace}/${input.ResourceId}:policyName/${input.PolicyName}` }),
+    PolicyName: input.PolicyName,
+    ServiceNamespace: input.ServiceNamespace,
+    ResourceId: input.ResourceId,
+    ScalableDimension: input.ScalableDimension,
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: { ...cfg, DisableScaleIn: cfg.DisableScaleIn ?? false },
+    Alarms: [],
+    CreationTime: existing?.CreationTime ?? ctx.clock.date().toISOString(),
+  };
+  if (existing && existing.PolicyType !== 'TargetTrackingScaling') deletePolicyAlarms(ctx, scope, existing);
+  syncAlarms(ctx, scope, record, existing);
+  policies(ctx).put(scope, key, record);
+  return { PolicyARN: record.PolicyARN, Alarms: record.Alarms };
 }
 
 const handlers: Handlers<ApplicationAutoscalingOperations> = {
@@ -80,7 +109,11 @@ const handlers: Handlers<ApplicationAutoscalingOperations> = {
     getTarget(ctx, input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
     const same = (x: { ServiceNamespace: string; ResourceId: string; ScalableDimension?: string }) =>
       x.ServiceNamespace === input.ServiceNamespace && x.ResourceId === input.ResourceId && x.ScalableDimension === input.ScalableDimension;
-    for (const { id, record } of policies(ctx).listAll().filter((x) => x.scope.account === scope.account && x.scope.region === scope.region)) if (same(record)) policies(ctx).delete(scope, id);
+    for (const { id, record } of policies(ctx).listAll().filter((x) => x.scope.account === scope.account && x.scope.region === scope.region)) {
+      if (!same(record)) continue;
+      deletePolicyAlarms(ctx, scope, record);
+      policies(ctx).delete(scope, id);
+    }
     for (const { id, record } of scheduled(ctx).listAll().filter((x) => x.scope.account === scope.account && x.scope.region === scope.region)) if (same(record)) scheduled(ctx).delete(scope, id);
     targets(ctx).delete(scope, targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension));
     return {};
@@ -90,7 +123,8 @@ const handlers: Handlers<ApplicationAutoscalingOperations> = {
     const scope = scopeOf(ctx);
     getTarget(ctx, input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
     const type = input.PolicyType ?? 'StepScaling';
-    if (type === 'TargetTrackingScaling' || type === 'PredictiveScaling') throw notImplemented('application-autoscaling', `PutScalingPolicy (PolicyType ${type})`);
+    if (type === 'PredictiveScaling') throw notImplemented('application-autoscaling', `PutScalingPolicy (PolicyType ${type})`);
+    if (type === 'TargetTrackingScaling') return putTracking(ctx, input);
     if (type !== 'StepScaling') throw validation(`Unsupported policy type: ${type}`);
     const cfg = input.StepScalingPolicyConfiguration;
     if (!cfg) throw validation('StepScalingPolicyConfiguration is required for StepScaling policies');
@@ -109,9 +143,10 @@ const handlers: Handlers<ApplicationAutoscalingOperations> = {
       ScalableDimension: input.ScalableDimension,
       PolicyType: type,
       StepScalingPolicyConfiguration: { MetricAggregationType: 'Average' as const, ...cfg },
-      Alarms: existing?.Alarms ?? [],
+      Alarms: [],
       CreationTime: existing?.CreationTime ?? ctx.clock.date().toISOString(),
     };
+    if (existing) deletePolicyAlarms(ctx, scope, existing);
     policies(ctx).put(scope, key, record);
     return { PolicyARN: record.PolicyARN, Alarms: [] };
   },
@@ -124,7 +159,9 @@ const handlers: Handlers<ApplicationAutoscalingOperations> = {
     if (input.ScalableDimension) list = list.filter((p) => p.ScalableDimension === input.ScalableDimension);
     if (input.PolicyNames?.length) list = list.filter((p) => input.PolicyNames!.includes(p.PolicyName));
     const p = page(list, (x) => x.PolicyARN, input);
-    return { ScalingPolicies: p.items, NextToken: p.next };
+    // target tracking policies list the alarms they own; step policies the alarms whose actions name them
+    const items = p.items.map((x) => (x.PolicyType === 'TargetTrackingScaling' ? x : { ...x, Alarms: alarmsNaming(ctx, scopeOf(ctx), x) }));
+    return { ScalingPolicies: items, NextToken: p.next };
   },
 
   DeleteScalingPolicy(ctx, input) {
@@ -133,6 +170,7 @@ const handlers: Handlers<ApplicationAutoscalingOperations> = {
     if (!policies(ctx).has(scope, key)) {
       throw new AwsError('ObjectNotFoundException', `No scaling policy found for service namespace: ${input.ServiceNamespace}, resource ID: ${input.ResourceId}, scalable dimension: ${input.ScalableDimension}, policy name: ${input.PolicyName}`);
     }
+    deletePolicyAlarms(ctx, scope, policies(ctx).get(scope, key)!);
     policies(ctx).delete(scope, key);
     return {};
   },

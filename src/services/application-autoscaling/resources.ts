@@ -1,9 +1,11 @@
 // The resources a scalable target names, per namespace: what a valid ResourceId looks like, and how its
 // capacity is read and set. custom-resource calls the HTTP endpoint of the ResourceId as AWS does (GET for
-// the capacity, PATCH {"desiredCapacity": n}); namespaces whose service Cumulus lacks (or cannot reach
-// from here yet, such as Lambda's provisioned concurrency) keep the capacity in the target's record.
+// the capacity, PATCH {"desiredCapacity": n}); Lambda's provisioned concurrency is set through Lambda
+// (setProvisionedConcurrency); namespaces whose service Cumulus lacks keep the capacity in the target's record.
 import { AwsError } from '../../protocol/errors.js';
 import type { Runtime } from '../../server/context.js';
+import type { Scope } from '../../state/db.js';
+import { setProvisionedConcurrency } from '../lambda/index.js';
 import type { Dimension, Namespace, TargetRecord } from './store.js';
 
 const validation = (m: string) => new AwsError('ValidationException', m);
@@ -48,8 +50,13 @@ export async function readCapacity(rt: Pick<Runtime, 'config'>, t: TargetRecord)
   return t.capacity ?? t.MinCapacity;
 }
 
-/** Sets the capacity (the record's, or the custom resource's through PATCH). */
-export async function writeCapacity(rt: Pick<Runtime, 'config'>, t: TargetRecord, n: number): Promise<void> {
+/** Sets the capacity (the record's, the custom resource's through PATCH, or the Lambda alias's or version's). */
+export async function writeCapacity(rt: Runtime, scope: Scope, t: TargetRecord, n: number): Promise<void> {
+  if (t.ServiceNamespace === 'lambda' && t.ScalableDimension === 'lambda:function:ProvisionedConcurrency') {
+    const [, fn, qualifier] = t.ResourceId.split(':');
+    await setProvisionedConcurrency(rt, scope, fn!, qualifier!, n);
+    return;
+  }
   if (t.ServiceNamespace === 'custom-resource') {
     const { url, headers } = endpointOf(rt, t.ResourceId);
     const res = await fetch(url, { method: 'PATCH', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ desiredCapacity: n }) });

@@ -1,5 +1,5 @@
-// Changing a scalable target's capacity: step scaling policies run by alarms, scheduled actions run on the
-// clock; every change is an activity with AWS's wording.
+// Changing a scalable target's capacity: step and target tracking scaling policies run by alarms, scheduled
+// actions run on the clock; every change is an activity with AWS's wording.
 import { randomUUID } from 'node:crypto';
 import type { TimerHandle } from '../../clock/clock.js';
 import type { TargetInvocation, TargetResult } from '../../events/targets.js';
@@ -7,7 +7,8 @@ import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import { nextRun, parseCron } from '../autoscaling/index.js';
 import { capacityWord, readCapacity, writeCapacity } from './resources.js';
-import { activities, policies, scheduled, targetKey, targets, type ActivityRecord, type ScheduledRecord, type TargetRecord } from './store.js';
+import { activities, policies, scheduled, targetKey, targets, type ActivityRecord, type PolicyRecord, type ScheduledRecord, type TargetRecord } from './store.js';
+import { noteRun, repeatAlarmActions, trackingCapacity } from './target-tracking.js';
 
 function record(rt: Runtime, scope: Scope, t: TargetRecord, a: Pick<ActivityRecord, 'Description' | 'Cause' | 'StatusCode'> & { StatusMessage?: string }): void {
   const now = rt.clock.now();
@@ -41,7 +42,7 @@ export async function scale(rt: Runtime, scope: Scope, key: string, next: (curre
   if (target === current) return `capacity stays ${current}`;
   const description = `Setting ${capacityWord(t.ScalableDimension)} to ${target}.`;
   try {
-    await writeCapacity(rt, t, target);
+    await writeCapacity(rt, scope, t, target);
   } catch (err) {
     rt.store.transaction(() => record(rt, scope, t, { Description: description, Cause: cause, StatusCode: 'Failed', StatusMessage: String((err as Error).message) }));
     return `failed: ${(err as Error).message}`;
@@ -86,6 +87,17 @@ export function policyTarget(rt: Runtime) {
       const t = targets(rt).get(scope, key);
       if (!t) return { ok: false, message: 'the scalable target no longer exists' };
       if (t.SuspendedState?.DynamicScalingInSuspended && t.SuspendedState.DynamicScalingOutSuspended) return { ok: true, message: 'dynamic scaling is suspended' };
+      if (p.PolicyType === 'TargetTrackingScaling') {
+        const ctx = inv.context ?? {};
+        let named: string | undefined;
+        try {
+          named = (JSON.parse(inv.payload) as { AlarmName?: string }).AlarmName;
+        } catch {
+          /* not the alarm message */
+        }
+        const alarm = (ctx.alarmName as string | undefined) ?? named ?? 'unknown';
+        return { ok: true, message: await runTracking(rt, scope, p, alarm, typeof ctx.metricValue === 'number' ? ctx.metricValue : undefined) };
+      }
       const cfg = p.StepScalingPolicyConfiguration;
       if (!cfg) return { ok: false, message: 'not a step scaling policy' };
       if ((t.cooldownUntil ?? 0) > rt.clock.now()) return { ok: true, message: 'the target is in its cooldown period' };
@@ -120,6 +132,38 @@ export function policyTarget(rt: Runtime) {
       return { ok: true, message };
     },
   };
+}
+
+/** Runs a target tracking policy for its alarm: the proportional capacity, then the cooldown clocks. */
+export async function runTracking(rt: Runtime, scope: Scope, p: PolicyRecord, alarmName: string, metricValue: number | undefined): Promise<string> {
+  const key = targetKey(p.ServiceNamespace, p.ResourceId, p.ScalableDimension);
+  noteRun(rt, alarmName);
+  let why: string | undefined;
+  let from = 0;
+  const message = await scale(
+    rt,
+    scope,
+    key,
+    (current, t) => {
+      from = current;
+      const n = trackingCapacity(rt.clock.now(), t, p, alarmName, metricValue, current);
+      if (typeof n === 'string') {
+        why = n;
+        return undefined;
+      }
+      return n;
+    },
+    `monitor alarm ${alarmName} in state ALARM triggered policy ${p.PolicyName}`,
+  );
+  const m = /^changed the capacity from \d+ to (\d+)$/.exec(message);
+  if (m) {
+    const out = Number(m[1]) > from;
+    rt.store.transaction(() => {
+      const fresh = targets(rt).get(scope, key);
+      if (fresh) targets(rt).put(scope, key, { ...fresh, ...(out ? { lastScaleOut: rt.clock.now() } : { lastScaleIn: rt.clock.now() }) });
+    });
+  }
+  return why ?? message;
 }
 
 /** AWS's six-field cron (minutes hours day-of-month month day-of-week year; Sunday is 1) as five Unix fields. */
@@ -182,17 +226,24 @@ export async function runScheduled(rt: Runtime): Promise<void> {
   }
 }
 
-const timers = new WeakMap<object, TimerHandle>();
+const timers = new WeakMap<object, TimerHandle[]>();
 
 export function startScheduler(rt: Runtime): void {
   if (timers.has(rt.clock)) return;
-  timers.set(
-    rt.clock,
+  timers.set(rt.clock, [
     rt.clock.setInterval(() => void runScheduled(rt).catch((err) => rt.log.error(`application-autoscaling: scheduled actions: ${(err as Error)?.stack ?? String(err)}`)), 10_000),
-  );
+    // CloudWatch runs a scaling action again every minute while its alarm stays in ALARM
+    rt.clock.setInterval(
+      () =>
+        void repeatAlarmActions(rt, (scope, p, alarm, value) => runTracking(rt, scope, p, alarm, value)).catch((err) =>
+          rt.log.warn(`application-autoscaling: repeating alarm actions: ${(err as Error)?.message ?? String(err)}`),
+        ),
+      60_000,
+    ),
+  ]);
 }
 
 export function stopScheduler(rt: Runtime): void {
-  timers.get(rt.clock)?.cancel();
+  for (const t of timers.get(rt.clock) ?? []) t.cancel();
   timers.delete(rt.clock);
 }

@@ -15,6 +15,9 @@ export interface TargetRecord extends Omit<ScalableTarget, 'CreationTime'> {
   capacity?: number;
   /** virtual epoch ms until which step scaling waits (its Cooldown) */
   cooldownUntil?: number;
+  /** virtual epoch ms of the latest scale-out / scale-in by a target tracking policy (its cooldowns) */
+  lastScaleOut?: number;
+  lastScaleIn?: number;
   tags: Record<string, string>;
 }
 

@@ -17,6 +17,8 @@ import type { LaunchPick } from './launch.js';
 import { elbHealth, registerInService } from './load-balancers.js';
 import { deleteRefreshesOf, runRefreshes } from './instance-refresh.js';
 import { deleteScheduledActionsOf, runDueScheduledActions } from './scheduled-actions.js';
+import { deletePolicyAlarms, repeatAlarmActions } from './target-tracking.js';
+import { executePolicy } from './policies.js';
 
 export function tickMs(): number {
   const s = Number(process.env.CUMULUS_AUTOSCALING_TICK_SECONDS ?? 10);
@@ -33,6 +35,14 @@ export function startController(rt: Runtime): void {
   controllers.set(rt.clock, [
     rt.clock.setInterval(() => reconcileAll(rt), tickMs()),
     rt.clock.setInterval(() => publishGroupMetrics(rt), 60_000),
+    // CloudWatch runs an Auto Scaling action again every minute while its alarm stays in ALARM
+    rt.clock.setInterval(
+      () =>
+        repeatAlarmActions(rt, (scope, p, alarmName, metricValue) => {
+          executePolicy(rt, scope, p, { by: 'alarm', alarmName, state: 'ALARM', metricValue });
+        }),
+      60_000,
+    ),
   ]);
 }
 
@@ -82,6 +92,7 @@ export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord, unchanged?:
   if (g.deleting && g.Instances.length === 0) {
     groups(rt).delete(scope, g.AutoScalingGroupName);
     for (const p of policies(rt).list(scope).filter((p) => p.AutoScalingGroupName === g.AutoScalingGroupName)) {
+      deletePolicyAlarms(rt, scope, p);
       policies(rt).delete(scope, `${p.AutoScalingGroupName}/${p.PolicyName}`);
     }
     deleteHooksOf(rt, scope, g.AutoScalingGroupName);

@@ -1,4 +1,5 @@
-// Scaling policies: simple and step scaling, run by ExecutePolicy or by a CloudWatch alarm naming the policy ARN.
+// Scaling policies: simple and step scaling, run by ExecutePolicy or by a CloudWatch alarm naming the policy ARN;
+// target tracking, whose alarms Auto Scaling owns (target-tracking.ts).
 import { randomUUID } from 'node:crypto';
 import type { AutoscalingOperations, PutScalingPolicyType } from '../../generated/autoscaling.js';
 import { arn } from '../../protocol/ids.js';
@@ -13,12 +14,18 @@ import { reconcile } from './controller.js';
 import { scalingActivityInProgress, validation } from './errors.js';
 import { getGroup, isSuspended } from './groups.js';
 import { groups, policies, policyKey, scopeOf, type GroupRecord, type PolicyRecord } from './store.js';
+import { alarmsNaming, checkTargetTracking, deletePolicyAlarms, noteRun, scaleInHeldBy, syncAlarms, trackingCapacity } from './target-tracking.js';
 
 const ADJUSTMENT_TYPES = ['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity'];
 
-function checkPolicy(input: PutScalingPolicyType): string {
+function checkPolicy(g: GroupRecord, input: PutScalingPolicyType): string {
   const type = input.PolicyType ?? 'SimpleScaling';
-  if (type === 'TargetTrackingScaling' || type === 'PredictiveScaling') throw notImplemented('autoscaling', `PutScalingPolicy (PolicyType ${type})`);
+  if (type === 'TargetTrackingScaling') {
+    checkTargetTracking(g, input);
+    return type;
+  }
+  if (input.TargetTrackingConfiguration) throw validation(`TargetTrackingConfiguration is not supported for policy type ${type}.`);
+  if (type === 'PredictiveScaling') throw notImplemented('autoscaling', `PutScalingPolicy (PolicyType ${type})`);
   if (type !== 'SimpleScaling' && type !== 'StepScaling') throw validation(`Invalid policy type: ${type}`);
   if (!input.AdjustmentType) throw validation(`AdjustmentType is required for ${type} policies.`);
   if (!ADJUSTMENT_TYPES.includes(input.AdjustmentType)) throw validation(`Unsupported adjustment type ${input.AdjustmentType}`);
@@ -86,11 +93,20 @@ export function executePolicy(
     }
     if (trigger.by === 'alarm') return 'the group is in its cooldown period';
   }
-  const adjustment = simple
-    ? p.ScalingAdjustment!
-    : stepAdjustment(p, trigger.metricValue, trigger.by === 'alarm' ? trigger.threshold : trigger.breachThreshold);
-  if (adjustment === undefined) return 'no step adjustment matches the metric value';
-  const target = adjustedCapacity(g, p.AdjustmentType!, adjustment, p.MinAdjustmentMagnitude);
+  let target: number;
+  if (p.PolicyType === 'TargetTrackingScaling') {
+    if (trigger.by !== 'alarm') return 'target tracking policies run on their alarms only';
+    noteRun(rt, trigger.alarmName);
+    const t = trackingCapacity(now, g, p, trigger.alarmName, trigger.metricValue, () => scaleInHeldBy(rt, scope, p));
+    if (typeof t === 'string') return t;
+    target = t;
+  } else {
+    const adjustment = simple
+      ? p.ScalingAdjustment!
+      : stepAdjustment(p, trigger.metricValue, trigger.by === 'alarm' ? trigger.threshold : trigger.breachThreshold);
+    if (adjustment === undefined) return 'no step adjustment matches the metric value';
+    target = adjustedCapacity(g, p.AdjustmentType!, adjustment, p.MinAdjustmentMagnitude);
+  }
   if (target === g.DesiredCapacity) return `desired capacity stays ${target}`;
   const by =
     trigger.by === 'alarm'
@@ -143,8 +159,8 @@ export function policyTarget(rt: Runtime) {
 export const policyHandlers: Handlers<AutoscalingOperations> = {
   PutScalingPolicy(ctx, input) {
     const scope = scopeOf(ctx);
-    getGroup(ctx, input.AutoScalingGroupName);
-    const type = checkPolicy(input);
+    const g = getGroup(ctx, input.AutoScalingGroupName);
+    const type = checkPolicy(g, input);
     const key = policyKey(input.AutoScalingGroupName, input.PolicyName);
     const existing = policies(ctx).get(scope, key);
     const record: PolicyRecord = {
@@ -165,11 +181,19 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
       ...(type === 'StepScaling'
         ? { StepAdjustments: input.StepAdjustments, MetricAggregationType: input.MetricAggregationType ?? 'Average', ...(input.EstimatedInstanceWarmup !== undefined ? { EstimatedInstanceWarmup: input.EstimatedInstanceWarmup } : {}) }
         : {}),
+      ...(type === 'TargetTrackingScaling'
+        ? {
+            TargetTrackingConfiguration: { ...input.TargetTrackingConfiguration!, DisableScaleIn: input.TargetTrackingConfiguration!.DisableScaleIn ?? false },
+            ...(input.EstimatedInstanceWarmup !== undefined ? { EstimatedInstanceWarmup: input.EstimatedInstanceWarmup } : {}),
+          }
+        : {}),
       Alarms: [],
       Enabled: input.Enabled ?? true,
     };
+    if (type === 'TargetTrackingScaling') syncAlarms(ctx, scope, g, record, existing);
+    else if (existing) deletePolicyAlarms(ctx, scope, existing);
     policies(ctx).put(scope, key, record);
-    return { PolicyARN: record.PolicyARN, Alarms: [] };
+    return { PolicyARN: record.PolicyARN, Alarms: record.Alarms };
   },
 
   DescribePolicies(ctx, input) {
@@ -180,7 +204,9 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
     if (input.PolicyNames?.length) list = list.filter((p) => input.PolicyNames!.includes(p.PolicyName) || input.PolicyNames!.includes(p.PolicyARN));
     if (input.PolicyTypes?.length) list = list.filter((p) => input.PolicyTypes!.includes(p.PolicyType ?? 'SimpleScaling'));
     const page = paginate(list, (p) => p.PolicyARN, { token: input.NextToken, max: input.MaxRecords, defaultMax: 50, invalidTokenCode: 'InvalidNextToken' });
-    return { ScalingPolicies: page.items, NextToken: page.next };
+    // target tracking policies list the alarms they own; the others the alarms whose actions name them
+    const items = page.items.map((p) => (p.PolicyType === 'TargetTrackingScaling' ? p : { ...p, Alarms: alarmsNaming(ctx, scope, p) }));
+    return { ScalingPolicies: items, NextToken: page.next };
   },
 
   DeletePolicy(ctx, input) {
@@ -192,6 +218,7 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
       if (input.AutoScalingGroupName) getGroup(ctx, input.AutoScalingGroupName);
       throw validation(`Policy ${input.PolicyName} does not exist`);
     }
+    deletePolicyAlarms(ctx, scope, p);
     policies(ctx).delete(scope, policyKey(p.AutoScalingGroupName, p.PolicyName));
   },
 
@@ -201,6 +228,7 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
       .list(scope)
       .find((x) => x.PolicyARN === input.PolicyName || (x.PolicyName === input.PolicyName && (!input.AutoScalingGroupName || x.AutoScalingGroupName === input.AutoScalingGroupName)));
     if (!p) throw validation(`Policy ${input.PolicyName} does not exist`);
+    if (p.PolicyType === 'TargetTrackingScaling') throw validation('ExecutePolicy is not supported for policy type TargetTrackingScaling.');
     const step = p.PolicyType === 'StepScaling';
     if (step && (input.MetricValue === undefined || input.BreachThreshold === undefined)) {
       throw validation('MetricValue and BreachThreshold are required for StepScaling policies.');

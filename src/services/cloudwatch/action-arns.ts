@@ -1,6 +1,5 @@
 // Which ARNs an alarm may act on, checked at PutMetricAlarm / PutCompositeAlarm as CloudWatch checks them.
 import { AwsError } from '../../protocol/errors.js';
-import type { RequestContext } from '../../server/context.js';
 
 const validation = (message: string) => new AwsError('ValidationError', message, { status: 400 });
 
@@ -24,7 +23,7 @@ const KINDS: [string, RegExp][] = [
   ['ssm-incidents', /^arn:aws[\w-]*:ssm-incidents::\d{12}:response-?plan\/[\w-]+$/],
 ];
 
-export function checkActions(ctx: RequestContext, input: ActionInput): void {
+export function checkActions(ctx: { region: string }, input: ActionInput): void {
   const composite = input.AlarmRule !== undefined;
   const dims = input.Dimensions ?? input.Metrics?.flatMap((q) => q.MetricStat?.Metric.Dimensions ?? []) ?? [];
   const metricName = input.MetricName ?? input.Metrics?.find((q) => q.MetricStat)?.MetricStat?.Metric.MetricName;

@@ -6,7 +6,7 @@ import type {
 import { AwsError } from '../../protocol/errors.js';
 import { paginate } from '../../protocol/pagination.js';
 import { mergeTags } from '../../protocol/tags.js';
-import { type RequestContext, regional } from '../../server/context.js';
+import { type RequestContext, type Runtime, regional } from '../../server/context.js';
 import { checkActions } from './action-arns.js';
 import { transition } from './alarm-actions.js';
 import { evaluateComposites } from './alarm-scheduler.js';
@@ -17,6 +17,10 @@ import { isHighRes, trackAlarm } from './high-res.js';
 import { parseExpression } from './metric-math.js';
 import { canonicalDims } from './metric-store.js';
 import { isExtendedStat, isValidStat } from './statistics.js';
+
+/** What the alarm operations need: the store and clock, and the account and region they act in (a request,
+ * or another service acting through ./index.ts). */
+export type AlarmScope = Pick<Runtime, 'store' | 'clock'> & { account: string; region: string };
 
 const validation = (message: string) => new AwsError('ValidationError', message, { status: 400 });
 const combination = (message: string) => new AwsError('InvalidParameterCombination', message, { status: 400 });
@@ -78,7 +82,7 @@ export function historyJson(a: AnyAlarm): string {
   return `{${out.join(',')}}`;
 }
 
-function configHistory(ctx: RequestContext, record: AlarmRecord, before: AnyAlarm | undefined): void {
+function configHistory(ctx: AlarmScope, record: AlarmRecord, before: AnyAlarm | undefined): void {
   const a = alarmOf(record);
   addHistory(ctx, regional(ctx), {
     AlarmName: a.AlarmName,
@@ -92,7 +96,7 @@ function configHistory(ctx: RequestContext, record: AlarmRecord, before: AnyAlar
   });
 }
 
-function putAlarm(ctx: RequestContext, name: string, type: AlarmRecord['type'], config: AnyAlarm, tags: { Key: string; Value: string }[] | undefined): void {
+function putAlarm(ctx: AlarmScope, name: string, type: AlarmRecord['type'], config: AnyAlarm, tags: { Key: string; Value: string }[] | undefined): void {
   const scope = regional(ctx);
   const table = alarmTable(ctx);
   const existing = table.get(scope, name);
@@ -127,7 +131,7 @@ function putAlarm(ctx: RequestContext, name: string, type: AlarmRecord['type'], 
   configHistory(ctx, record, before);
 }
 
-export function putMetricAlarm(ctx: RequestContext, input: PutMetricAlarmInput): Record<string, never> {
+export function putMetricAlarm(ctx: AlarmScope, input: PutMetricAlarmInput): Record<string, never> {
   checkMetricAlarm(input);
   checkActions(ctx, input);
   const { Tags, ...config } = input;
@@ -164,7 +168,7 @@ function view(r: AlarmRecord): AnyAlarm {
   return out;
 }
 
-export function describeAlarms(ctx: RequestContext, input: DescribeAlarmsInput): DescribeAlarmsOutput {
+export function describeAlarms(ctx: AlarmScope, input: DescribeAlarmsInput): DescribeAlarmsOutput {
   const scope = regional(ctx);
   const all = alarmTable(ctx).list(scope);
   let list: AlarmRecord[];
@@ -219,7 +223,7 @@ export function describeAlarmsForMetric(ctx: RequestContext, input: DescribeAlar
   return { MetricAlarms: list.map(view) };
 }
 
-export function deleteAlarms(ctx: RequestContext, names: string[]): Record<string, never> {
+export function deleteAlarms(ctx: AlarmScope, names: string[]): Record<string, never> {
   const scope = regional(ctx);
   const table = alarmTable(ctx);
   const missing = names.filter((n) => !table.has(scope, n));

@@ -1,6 +1,7 @@
 // The running side of Classic Load Balancers: health checks per load balancer on the clock, and the
 // data plane through ELBv2's proxy (each listener is shown to it as a listener forwarding to a group
 // of the registered instances on the instance port; Classic does not fail open).
+import { backendFault } from '../../server/backend-faults.js';
 import type { TimerHandle } from '../../clock/clock.js';
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
@@ -155,7 +156,7 @@ export class ClassicEngine {
     };
     const cur = h;
     cur.probing = true;
-    void probe('127.0.0.1', t.port, hc).then((o) => {
+    void probe('127.0.0.1', t.port, hc, backendFault(this.runtime.faults, '127.0.0.1', t.port)).then((o) => {
       cur.probing = false;
       if (this.engine.healthOf(key, hkey) !== cur) return;
       cur.checks++;

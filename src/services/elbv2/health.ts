@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { backendFault, type BackendFault } from '../../server/backend-faults.js';
 import type { Scope } from '../../state/db.js';
 import type { Engine, HealthState, Snapshot } from './engine.js';
 import { tables, targetKey, type RegisteredTarget, type TargetGroupRecord } from './store.js';
@@ -35,8 +36,14 @@ export function matches(matcher: string | undefined, status: number): boolean {
 }
 
 /** One real probe of a target with the group's health check settings. */
-export function probe(host: string, port: number, hc: TargetGroupRecord['HealthCheck']): Promise<Outcome> {
+export function probe(host: string, port: number, hc: TargetGroupRecord['HealthCheck'], fault?: BackendFault): Promise<Outcome> {
   const timeoutMs = hc.TimeoutSeconds * 1000;
+  // an injected backend fault (POST /_cumulus/faults {"kind":"http-backend"}) is what the probe sees
+  if (fault?.reset) return Promise.resolve({ ok: false, ...REASONS.failed });
+  if (fault?.delayMs !== undefined && fault.delayMs >= timeoutMs) return Promise.resolve({ ok: false, ...REASONS.timeout });
+  if (fault?.status !== undefined && (hc.Protocol === 'HTTP' || hc.Protocol === 'HTTPS')) {
+    return Promise.resolve(matches(hc.Matcher?.HttpCode, fault.status) ? { ok: true } : { ok: false, ...REASONS.mismatch([fault.status]) });
+  }
   return new Promise((resolve) => {
     let settled = false;
     const done = (o: Outcome) => {
@@ -97,7 +104,9 @@ function checkTarget(engine: Engine, scope: Scope, tg: TargetGroupRecord, t: Reg
   if (h.state === 'unused') Object.assign(h, fresh());
   if (h.state === 'initial') Object.assign(h, REASONS.initialChecks);
   h.probing = true;
-  void probe(targetHost(engine.runtime, scope, tg, t), checkPort(tg, t), tg.HealthCheck).then((o) => {
+  const host = targetHost(engine.runtime, scope, tg, t);
+  const port = checkPort(tg, t);
+  void probe(host, port, tg.HealthCheck, backendFault(engine.runtime.faults, host, port)).then((o) => {
     h.probing = false;
     // the target may have been deregistered meanwhile
     if (engine.healthOf(tg.TargetGroupArn, key) !== h) return;

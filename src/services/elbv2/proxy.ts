@@ -2,6 +2,7 @@
 // fixed responses, redirects, and forwarding through a keep-alive reverse proxy with ELB's headers,
 // sticky cookies, AWS's own 502/503/504 answers and the idle timeout. Used for the main port (by Host or
 // path) and for each listener's own socket.
+import { backendFault } from '../../server/backend-faults.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -204,6 +205,49 @@ export function serveHttp(engine: Engine, cfg: LbConfig, listener: ListenerRecor
     return;
   }
   const idleMs = Number(cfg.lb.Attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000;
+  // an injected backend fault (POST /_cumulus/faults {"kind":"http-backend"}): what a failing target would do
+  const fault = backendFault(engine.runtime.faults, routed.host, routed.port);
+  if (fault) {
+    if (fault.reset) {
+      end();
+      return sendElbError(res, 502, serverHeader);
+    }
+    if (fault.delayMs !== undefined && fault.delayMs >= idleMs) {
+      engine.runtime.clock.setTimeout(() => {
+        end();
+        sendElbError(res, 504, serverHeader);
+      }, idleMs);
+      return;
+    }
+    if (fault.status !== undefined) {
+      const status = fault.status;
+      fromGroup = routed.tg.TargetGroupArn;
+      engine.runtime.clock.setTimeout(() => {
+        end();
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(`injected fault: ${status}\n`);
+      }, fault.delayMs ?? 0);
+      return;
+    }
+    engine.runtime.clock.setTimeout(() => forward(engine, cfg, listener, inc, res, routed, idleMs, serverHeader, end, (g) => (fromGroup = g)), fault.delayMs ?? 0);
+    return;
+  }
+  forward(engine, cfg, listener, inc, res, routed, idleMs, serverHeader, end, (g) => (fromGroup = g));
+}
+
+/** Sends the request on to the chosen target and streams its answer back. */
+function forward(
+  engine: Engine,
+  cfg: LbConfig,
+  listener: ListenerRecord,
+  inc: Incoming,
+  res: http.ServerResponse,
+  routed: Exclude<ReturnType<typeof route>, number | undefined>,
+  idleMs: number,
+  serverHeader: boolean,
+  end: () => void,
+  answeredBy: (group: string) => void,
+): void {
   const secure = routed.tg.Protocol === 'HTTPS';
   const upstream = (secure ? https : http).request({
     host: routed.host,
@@ -228,7 +272,7 @@ export function serveHttp(engine: Engine, cfg: LbConfig, listener: ListenerRecor
   upstream.on('response', (up) => {
     if (answered) return up.resume();
     answered = true;
-    fromGroup = routed.tg.TargetGroupArn;
+    answeredBy(routed.tg.TargetGroupArn);
     const cookies = [...routed.cookies];
     if (routed.appCookie) {
       const set = up.headers['set-cookie'] ?? [];

@@ -70,3 +70,4 @@ export function retireEnvironments(runtime: Pick<Runtime, 'clock'>, functionArn:
 export function warmProvisioned(runtime: Pick<Runtime, 'clock'>, fn: ResolvedFunction, count: number): void {
   executionOf(runtime).pool.ensureProvisioned(fn, count);
 }
+export { setProvisionedConcurrency } from './provisioned.js';
