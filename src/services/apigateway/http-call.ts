@@ -1,7 +1,8 @@
-// Calls an HTTP backend for HTTP and HTTP_PROXY integrations, bounded by the integration's timeout on the
-// virtual clock (504 "Endpoint request timed out" past it).
+// Calls an HTTP backend for HTTP and HTTP_PROXY integrations (REST and HTTP APIs), bounded by the integration's
+// timeout on the virtual clock; an injected 'http-backend' fault is what the backend does.
 import http from 'node:http';
 import https from 'node:https';
+import { backendFault } from '../../server/backend-faults.js';
 import type { Runtime } from '../../server/context.js';
 import { GatewayError } from './gateway-errors.js';
 
@@ -11,12 +12,66 @@ export interface BackendAnswer {
   body: Buffer;
 }
 
+/** The errors each API flavour answers: past the timeout, on a failed connection, for an answer too large. */
+export interface BackendErrors {
+  timeout(): Error;
+  failure(): Error;
+  tooLarge(): Error;
+}
+
 const agentHttp = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const agentHttps = new https.Agent({ keepAlive: true, maxSockets: 256 });
 
 const MAX_RESPONSE = 10 * 1024 * 1024;
 
+const REST_ERRORS: BackendErrors = {
+  timeout: () => new GatewayError('INTEGRATION_TIMEOUT', 'Endpoint request timed out', 504),
+  failure: () => new GatewayError('INTEGRATION_FAILURE', 'Internal server error', 500),
+  tooLarge: () => new GatewayError('INTEGRATION_FAILURE', 'Internal server error', 502),
+};
+
+/** REST APIs' HTTP integrations. */
 export function callHttp(runtime: Runtime, url: URL, method: string, headers: Record<string, string | string[]>, body: Buffer | undefined, timeoutMs: number): Promise<BackendAnswer> {
+  return callBackend(runtime, url, method, headers, body, timeoutMs, REST_ERRORS, (e) => runtime.log.warn(`apigateway: Execution failed due to an error calling ${url.origin}: ${e.message}`));
+}
+
+export function callBackend(
+  runtime: Runtime,
+  url: URL,
+  method: string,
+  headers: Record<string, string | string[]>,
+  body: Buffer | undefined,
+  timeoutMs: number,
+  errors: BackendErrors,
+  onError: (e: Error) => void = () => undefined,
+): Promise<BackendAnswer> {
+  const fault = backendFault(runtime.faults, url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)));
+  if (fault) {
+    if (fault.reset) return Promise.reject(errors.failure());
+    if (fault.delayMs !== undefined && fault.delayMs >= timeoutMs) return new Promise((_, reject) => runtime.clock.setTimeout(() => reject(errors.timeout()), timeoutMs));
+    const status = fault.status;
+    if (status !== undefined) {
+      return new Promise((resolve) =>
+        runtime.clock.setTimeout(() => resolve({ status, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`injected fault: ${status}\n`) }), fault.delayMs ?? 0),
+      );
+    }
+    return new Promise((resolve, reject) =>
+      runtime.clock.setTimeout(() => send(runtime, url, method, headers, body, timeoutMs - (fault.delayMs ?? 0), errors, onError).then(resolve, reject), fault.delayMs ?? 0),
+    );
+  }
+  return send(runtime, url, method, headers, body, timeoutMs, errors, onError);
+}
+
+function send(
+  runtime: Runtime,
+  url: URL,
+  method: string,
+  headers: Record<string, string | string[]>,
+  body: Buffer | undefined,
+  timeoutMs: number,
+  errors: BackendErrors,
+  onError: (e: Error) => void,
+): Promise<BackendAnswer> {
   return new Promise<BackendAnswer>((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
     let done = false;
@@ -36,7 +91,7 @@ export function callHttp(runtime: Runtime, url: URL, method: string, headers: Re
           size += c.length;
           if (size > MAX_RESPONSE) {
             req.destroy();
-            finish(() => reject(new GatewayError('INTEGRATION_FAILURE', 'Internal server error', 502)));
+            finish(() => reject(errors.tooLarge()));
           } else chunks.push(c);
         });
         res.on('end', () => {
@@ -44,16 +99,16 @@ export function callHttp(runtime: Runtime, url: URL, method: string, headers: Re
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = v;
           finish(() => resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) }));
         });
-        res.on('error', () => finish(() => reject(new GatewayError('INTEGRATION_FAILURE', 'Internal server error', 500))));
+        res.on('error', () => finish(() => reject(errors.failure())));
       },
     );
     const timer = runtime.clock.setTimeout(() => {
       req.destroy();
-      finish(() => reject(new GatewayError('INTEGRATION_TIMEOUT', 'Endpoint request timed out', 504)));
+      finish(() => reject(errors.timeout()));
     }, timeoutMs);
     req.on('error', (e) => {
-      runtime.log.warn(`apigateway: Execution failed due to an error calling ${url.origin}: ${e.message}`);
-      finish(() => reject(new GatewayError('INTEGRATION_FAILURE', 'Internal server error', 500)));
+      onError(e);
+      finish(() => reject(errors.failure()));
     });
     req.end(body && body.length ? body : undefined);
   });

@@ -2,16 +2,12 @@
 // request path appended for the $default route) with its query string, headers and body, after the
 // integration's parameter mappings; the backend's answer comes back as it is. Past the integration's timeout
 // (on the virtual clock) the client gets 503 Service Unavailable; an unreachable backend 500.
-import http from 'node:http';
-import https from 'node:https';
+import { callBackend } from '../apigateway/index.js';
 import { withStageVariables } from './lambda-call.js';
 import { headerOf, internalError, serviceUnavailable, type Answer, type HttpApiRequest } from './request.js';
 import type { IntegrationRecord } from './store.js';
 
-const agentHttp = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const agentHttps = new https.Agent({ keepAlive: true, maxSockets: 256 });
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
-const MAX_RESPONSE = 10 * 1024 * 1024;
 
 /** A mapping value: static text with $request.*, $context.* and $stageVariables.* references; undefined when a
  * reference is missing from the request (the mapping is then skipped). */
@@ -86,40 +82,12 @@ export function callHttpProxy(req: HttpApiRequest, integration: IntegrationRecor
   out['x-amzn-trace-id'] ??= `Root=1-${Math.floor(req.timeEpoch / 1000).toString(16)}-${req.requestId.replace(/[^a-z0-9]/gi, '').padEnd(24, '0').slice(0, 24)}`;
   const method = integration.IntegrationMethod === 'ANY' ? req.method : integration.IntegrationMethod!;
   const runtime = req.runtime;
-  return new Promise<Answer>((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
-    let done = false;
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      f();
-    };
-    const r = lib.request(url, { method, headers: { ...out, host: url.host }, agent: url.protocol === 'https:' ? agentHttps : agentHttp, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_RESPONSE) {
-          r.destroy();
-          finish(() => reject(internalError()));
-        } else chunks.push(c);
-      });
-      res.on('end', () => {
-        const h: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP.has(k)) h[k] = v;
-        finish(() => resolve({ status: res.statusCode ?? 500, headers: h, body: Buffer.concat(chunks) }));
-      });
-      res.on('error', () => finish(() => reject(internalError())));
-    });
-    const timer = runtime.clock.setTimeout(() => {
-      r.destroy();
-      finish(() => reject(serviceUnavailable()));
-    }, integration.TimeoutInMillis);
-    r.on('error', (e) => {
-      runtime.log.warn(`apigatewayv2 ${req.api.ApiId}/${req.stage.StageName} ${req.requestId}: integration error calling ${url.origin}: ${e.message}`);
-      finish(() => reject(internalError()));
-    });
-    r.end(req.body.length ? req.body : undefined);
+  // hop-by-hop headers were dropped above; the backend's are dropped from its answer below
+  return callBackend(runtime, url, method, out, req.body, integration.TimeoutInMillis!, { timeout: serviceUnavailable, failure: internalError, tooLarge: internalError }, (e) =>
+    runtime.log.warn(`apigatewayv2 ${req.api.ApiId}/${req.stage.StageName} ${req.requestId}: integration error calling ${url.origin}: ${e.message}`),
+  ).then((a) => {
+    const h: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(a.headers)) if (!HOP.has(k)) h[k] = v;
+    return { status: a.status, headers: h, body: a.body };
   });
 }
