@@ -9,13 +9,20 @@ import { volumeHandlers } from './volumes-api.js';
 import { hostHandlers } from './hosts.js';
 import { reservedHandlers } from './reserved.js';
 import { reservedModificationHandlers } from './reserved-modifications.js';
+import { startUsageMetrics, stopUsageMetrics } from './usage-metrics.js';
 
 export default defineService<Ec2Operations>(
   'ec2',
   { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers, ...reservedHandlers, ...reservedModificationHandlers, ...hostHandlers },
   {
     validationErrorCode: 'InvalidParameterValue',
-    init: (runtime) => instanceLifecycle.init(runtime),
-    stop: (runtime) => instanceLifecycle.stop(runtime),
+    init: async (runtime) => {
+      await instanceLifecycle.init(runtime);
+      startUsageMetrics(runtime);
+    },
+    stop: async (runtime) => {
+      stopUsageMetrics(runtime);
+      await instanceLifecycle.stop(runtime);
+    },
   },
 );
