@@ -1,22 +1,10 @@
 // The metrics HTTP APIs publish in AWS/ApiGateway: Count, 4xx, 5xx, Latency, IntegrationLatency, DataProcessed
 // by ApiId and by ApiId+Stage (and ApiId+Route+Stage with detailed metrics), aggregated in memory and
 // published as statistic sets every few seconds of the virtual clock.
-import type { MetricDatum } from '../../events/bus.js';
+import { addStat as add, publishStatSeries, type StatSeries as Series } from '../../events/statistic-sets.js';
 import type { Runtime } from '../../server/context.js';
 
-interface Stat {
-  n: number;
-  sum: number;
-  min: number;
-  max: number;
-}
 
-interface Series {
-  account: string;
-  region: string;
-  dims: { Name: string; Value: string }[];
-  stats: Map<string, Stat>;
-}
 
 const FLUSH_MS = 5000;
 const UNITS: Record<string, string> = { Count: 'Count', '4xx': 'Count', '5xx': 'Count', Latency: 'Milliseconds', IntegrationLatency: 'Milliseconds', DataProcessed: 'Bytes' };
@@ -70,34 +58,8 @@ export class RequestMetrics {
 
   flush(): void {
     if (!this.series.size) return;
-    const now = this.runtime.clock.date();
-    const byScope = new Map<string, { account: string; region: string; datums: MetricDatum[] }>();
-    for (const s of this.series.values()) {
-      const k = `${s.account}/${s.region}`;
-      let e = byScope.get(k);
-      if (!e) byScope.set(k, (e = { account: s.account, region: s.region, datums: [] }));
-      for (const [name, st] of s.stats) {
-        e.datums.push({
-          MetricName: name,
-          Dimensions: s.dims,
-          Timestamp: now,
-          StatisticValues: { SampleCount: st.n, Sum: st.sum, Minimum: st.min, Maximum: st.max },
-          Unit: UNITS[name],
-        });
-      }
-    }
+    publishStatSeries(this.runtime.bus, this.series.values(), 'AWS/ApiGateway', this.runtime.clock.date(), UNITS);
     this.series.clear();
-    for (const e of byScope.values()) this.runtime.bus.emit('metric', { account: e.account, region: e.region, namespace: 'AWS/ApiGateway', datums: e.datums });
   }
 }
 
-function add(s: Series, name: string, v: number): void {
-  const st = s.stats.get(name);
-  if (!st) s.stats.set(name, { n: 1, sum: v, min: v, max: v });
-  else {
-    st.n++;
-    st.sum += v;
-    st.min = Math.min(st.min, v);
-    st.max = Math.max(st.max, v);
-  }
-}
