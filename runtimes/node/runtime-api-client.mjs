@@ -36,8 +36,11 @@ class Connection {
       this.pending = { resolve, reject, gotBytes: false };
       this.socket.ref();
       if (body && body.length) {
+        // one segment for head and body: corked writes leave as a single writev
+        this.socket.cork();
         this.socket.write(head);
         this.socket.write(body);
+        this.socket.uncork();
       } else this.socket.write(head);
     });
   }

@@ -10,7 +10,7 @@ import { createExecution, destroyExecution, type Execution, executionOf, MAX_ASY
 import { FaultError } from '../../server/faults.js';
 import { functionArn, parseFunctionName } from './names.js';
 import type { ResolvedFunction } from './resolved-function.js';
-import { invokeBlocker, policyAllows, resolveFunction } from './resolve.js';
+import { policyAllows, resolveForInvoke, resolveFunction } from './resolve.js';
 import { registerStreamInvoke } from './stream-invoke.js';
 
 export function tooLarge(limit: number): AwsError {
@@ -54,9 +54,8 @@ function clientContextOf(value: string | undefined): string | undefined {
 /** The function an invoke names, and the qualifier the caller gave (by parameter or in the name). */
 export function target(ctx: { store: RequestContext['store']; account: string; region: string }, name: string, qualifier?: string): { fn: ResolvedFunction; qualifier?: string } {
   const ref = parseFunctionName(ctx, name, qualifier);
-  const fn = resolveFunction(ctx, name, qualifier);
-  const blocked = invokeBlocker(ctx, fn);
-  if (blocked) throw blocked;
+  const { fn, blocker } = resolveForInvoke(ctx, name, qualifier);
+  if (blocker) throw blocker;
   return { fn, qualifier: ref.qualifier };
 }
 

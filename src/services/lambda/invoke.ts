@@ -175,7 +175,12 @@ export async function runInvocation(x: Execution, req: InvocationRequest): Promi
       return { requestId, payload, functionError: 'Unhandled', errorType: 'InjectedFault', executedVersion: fn.Version };
     }
     if (fn.ProvisionedConcurrentExecutions) x.pool.ensureProvisioned(fn, fn.ProvisionedConcurrentExecutions);
-    const acquired = x.pool.acquire(fn);
+    let acquired = x.pool.acquire(fn);
+    while (acquired.queued) {
+      const env = acquired.env;
+      if (await new Promise<boolean>((r) => env.follow(r))) break;
+      acquired = x.pool.acquire(fn);
+    }
     const e = acquired.env;
     if (req.tail) e.log.startCapture();
     e.log.line(`START RequestId: ${requestId} Version: ${fn.Version}\n`);
@@ -265,5 +270,19 @@ function closeOut(
 
 /** An X-Ray trace header (Root=1-<epoch hex>-<24 hex>). */
 function traceId(now: number, sampled: boolean): string {
-  return `Root=1-${Math.floor(now / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=${sampled ? 1 : 0}`;
+  const hex = randomHex();
+  return `Root=1-${Math.floor(now / 1000).toString(16)}-${hex.slice(0, 24)};Parent=${hex.slice(24)};Sampled=${sampled ? 1 : 0}`;
+}
+
+// 20 random bytes (40 hex digits) per trace id, drawn from a pool: one randomBytes call per 256 invocations
+const POOL_IDS = 256;
+let pool = '';
+let poolAt = 0;
+function randomHex(): string {
+  if (poolAt >= pool.length) {
+    pool = randomBytes(20 * POOL_IDS).toString('hex');
+    poolAt = 0;
+  }
+  poolAt += 40;
+  return pool.slice(poolAt - 40, poolAt);
 }

@@ -47,6 +47,20 @@ function pickVersion(alias: AliasRecord): string {
  * Throws ResourceNotFoundException "Function not found: ARN" as AWS does.
  */
 export function resolveFunction(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): ResolvedFunction {
+  return resolveWithConfig(ctx, nameOrArn, qualifier).fn;
+}
+
+/** resolveFunction plus invokeBlocker from one read of the records (the invoke path). */
+export function resolveForInvoke(
+  ctx: { store: Store; account: string; region: string },
+  nameOrArn: string,
+  qualifier?: string,
+): { fn: ResolvedFunction; blocker: ReturnType<typeof invokeBlocker> } {
+  const { fn, v } = resolveWithConfig(ctx, nameOrArn, qualifier);
+  return { fn, blocker: blockerOf(v) };
+}
+
+function resolveWithConfig(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): { fn: ResolvedFunction; v: VersionConfig } {
   const c = withClock(ctx);
   const ref = parseFunctionName(c, nameOrArn, qualifier);
   const fn = findFunction(c, ref.name);
@@ -63,7 +77,7 @@ export function resolveFunction(ctx: { store: Store; account: string; region: st
   const v = configOf(c, fn, version);
   if (!v) throw functionNotFound(functionArn(c, fn.FunctionName, version));
   const provisioned = (alias && provisionedRecord(c, fn.FunctionName, alias)) || (version !== '$LATEST' ? provisionedRecord(c, fn.FunctionName, version) : undefined);
-  return toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined);
+  return { fn: toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined), v };
 }
 
 function toResolved(c: Ctx, v: VersionConfig, arn: string, alias: string | undefined, reserved: number | undefined, provisioned: number | undefined): ResolvedFunction {
@@ -105,6 +119,10 @@ export function invokeBlocker(ctx: { store: Store; account: string; region: stri
   const record = findFunction(c, fn.FunctionName);
   const v = record && configOf(c, record, fn.Version);
   if (!v) return functionNotFound(functionArn(c, fn.FunctionName, fn.Version === '$LATEST' ? undefined : fn.Version));
+  return blockerOf(v);
+}
+
+function blockerOf(v: VersionConfig) {
   if (v.State !== 'Active') return conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${v.State}`);
   return undefined;
 }

@@ -47,7 +47,15 @@ function answer(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const accepted = (res: http.ServerResponse) => answer(res, 202, { status: 'OK' });
+const ACCEPTED_BODY = Buffer.from(JSON.stringify({ status: 'OK' }));
+const ACCEPTED_HEADERS = { ...JSON_HEADERS, 'content-length': String(ACCEPTED_BODY.length) };
+const accepted = (res: http.ServerResponse) => {
+  res.writeHead(202, ACCEPTED_HEADERS);
+  res.end(ACCEPTED_BODY);
+};
+/** After a response or error: the invoker answers its caller in this turn (microtasks); the runtime's 202
+ *  goes out after that, so the caller is not kept waiting behind a write that wakes the runtime. */
+const acceptedAfterCaller = (res: http.ServerResponse) => void setImmediate(() => res.destroyed || accepted(res));
 const unknownRequest = (res: http.ServerResponse, id: string) =>
   answer(res, 400, { errorMessage: `Invalid request ID: ${id}`, errorType: 'InvalidRequestID' });
 
@@ -156,8 +164,8 @@ async function route(target: RuntimeApiTarget, req: http.IncomingMessage, res: h
       return accepted(res);
     }
     if (!target.response(id, body)) return unknownRequest(res, id);
-    return accepted(res);
+    return acceptedAfterCaller(res);
   }
   if (!target.error(id, body ?? Buffer.alloc(0), headerOf(req, 'lambda-runtime-function-error-type'))) return unknownRequest(res, id);
-  return accepted(res);
+  return acceptedAfterCaller(res);
 }
