@@ -1,6 +1,7 @@
 // JSON bodies by the shape, for the json and rest-json protocols.
 import { AwsError } from './errors.js';
 import { type ServiceModel, type Shape, target, shapeType } from './model.js';
+import { type ScalarWriters, writeShaped } from './shape-writer.js';
 import { formatTimestamp, isNumberType, parseBase64, parseTimestamp, toBuffer, type TimestampFormat } from './values.js';
 
 const serialization = (message: string) => new AwsError('SerializationException', message);
@@ -74,52 +75,15 @@ export function readJson(model: ServiceModel, ref: Shape, value: unknown, where:
   }
 }
 
+const JSON_SCALARS: ScalarWriters = {
+  timestamp: (value, ref, shape) => formatTimestamp(value, (ref.timestampFormat ?? shape.timestampFormat ?? 'unixTimestamp') as TimestampFormat),
+  blob: (value) => toBuffer(value).toString('base64'),
+  // JSON has no NaN or infinities: AWS writes them as strings
+  number: (n) => (Number.isNaN(n) ? 'NaN' : !Number.isFinite(n) ? (n > 0 ? 'Infinity' : '-Infinity') : n),
+  wireNames: true,
+};
+
 /** Builds the JSON value of an output by the shape: only modeled members, AWS's scalar formats. */
 export function writeJson(model: ServiceModel, ref: Shape, value: unknown): unknown {
-  if (value === undefined || value === null) return undefined;
-  const shape = target(model, ref);
-  const type = shapeType(model, ref);
-  if (shape.document || ref.document) return value;
-  switch (type) {
-    case 'structure': {
-      if (typeof value !== 'object') return undefined;
-      const out: Record<string, unknown> = {};
-      const src = value as Record<string, unknown>;
-      for (const [name, member] of Object.entries(shape.members ?? {})) {
-        if (member.location) continue;
-        const v = writeJson(model, member, src[name]);
-        if (v !== undefined) out[member.locationName ?? name] = v;
-      }
-      return out;
-    }
-    case 'list':
-      if (!Array.isArray(value)) return undefined;
-      return value.map((item) => writeJson(model, shape.member ?? {}, item) ?? null);
-    case 'map': {
-      if (typeof value !== 'object') return undefined;
-      const out: Record<string, unknown> = {};
-      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-      for (const [k, v] of entries) {
-        const w = writeJson(model, shape.value ?? {}, v);
-        if (w !== undefined) out[String(k)] = w;
-      }
-      return out;
-    }
-    case 'timestamp':
-      return formatTimestamp(value, (ref.timestampFormat ?? shape.timestampFormat ?? 'unixTimestamp') as TimestampFormat);
-    case 'blob':
-      return toBuffer(value).toString('base64');
-    case 'boolean':
-      return Boolean(value);
-    case 'string':
-      return typeof value === 'string' ? value : String(value);
-    default:
-      if (isNumberType(type)) {
-        const n = typeof value === 'number' ? value : Number(value);
-        if (Number.isNaN(n)) return 'NaN';
-        if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-        return n;
-      }
-      return value;
-  }
+  return writeShaped(model, ref, value, JSON_SCALARS);
 }

@@ -4,6 +4,7 @@ import { CborError, decodeCbor, encodeCbor } from './cbor.js';
 import { AwsError } from './errors.js';
 import { MAX_INPUT_DEPTH } from './json.js';
 import { type Operation, type ServiceModel, type Shape, shapeType, target } from './model.js';
+import { type ScalarWriters, writeShaped } from './shape-writer.js';
 import { isNumberType, toBuffer, toDate } from './values.js';
 
 const serialization = (message: string) => new AwsError('SerializationException', message);
@@ -83,48 +84,17 @@ function readCbor(model: ServiceModel, ref: Shape, value: unknown, where: string
   }
 }
 
+const CBOR_SCALARS: ScalarWriters = {
+  // CBOR tag 1 (epoch seconds) and byte strings: the codec writes Dates and Buffers as such
+  timestamp: (value) => toDate(value),
+  blob: (value) => toBuffer(value),
+  number: (n) => n,
+  wireNames: false,
+};
+
 /** Builds the CBOR value of an output by the shape: only modeled members. */
 function writeCbor(model: ServiceModel, ref: Shape, value: unknown): unknown {
-  if (value === undefined || value === null) return undefined;
-  const shape = target(model, ref);
-  const type = shapeType(model, ref);
-  if (shape.document || ref.document) return value;
-  switch (type) {
-    case 'structure': {
-      if (typeof value !== 'object') return undefined;
-      const out: Record<string, unknown> = {};
-      const src = value as Record<string, unknown>;
-      for (const [name, member] of Object.entries(shape.members ?? {})) {
-        const v = writeCbor(model, member, src[name]);
-        if (v !== undefined) out[name] = v;
-      }
-      return out;
-    }
-    case 'list':
-      if (!Array.isArray(value)) return undefined;
-      return value.map((item) => writeCbor(model, shape.member ?? {}, item) ?? null);
-    case 'map': {
-      if (typeof value !== 'object') return undefined;
-      const out: Record<string, unknown> = {};
-      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-      for (const [k, v] of entries) {
-        const w = writeCbor(model, shape.value ?? {}, v);
-        if (w !== undefined) out[String(k)] = w;
-      }
-      return out;
-    }
-    case 'timestamp':
-      return toDate(value);
-    case 'blob':
-      return toBuffer(value);
-    case 'boolean':
-      return Boolean(value);
-    case 'string':
-      return typeof value === 'string' ? value : String(value);
-    default:
-      if (isNumberType(type)) return typeof value === 'number' ? value : Number(value);
-      return value;
-  }
+  return writeShaped(model, ref, value, CBOR_SCALARS);
 }
 
 /** The response body: an operation without output answers an empty body, as the protocol says. */
