@@ -8,7 +8,6 @@ import {
   CreateLaunchConfigurationCommand,
   DeleteAutoScalingGroupCommand,
   DeleteLaunchConfigurationCommand,
-  DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeLaunchConfigurationsCommand,
   DescribePoliciesCommand,
@@ -25,6 +24,7 @@ import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeInstancesCo
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
 import { advance, b64 } from '../ec2/instances-helpers.js';
+import { group as sharedGroup, inService, settle as sharedSettle } from './helpers.js';
 
 process.env.CUMULUS_EC2_BOOT_SECONDS = '1';
 process.env.CUMULUS_EC2_STOP_GRACE_SECONDS = '0';
@@ -47,23 +47,9 @@ before(async () => {
 });
 after(() => c.stop());
 
-const group = async (name: string): Promise<AutoScalingGroup | undefined> =>
-  (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+const group = (name: string) => sharedGroup(asg, name);
+const settle = (name: string, ok: (g: AutoScalingGroup | undefined) => boolean, what: string, step = 10) => sharedSettle(c, asg, name, ok, what, step);
 
-/** Advances the clock a controller tick at a time until `ok` holds (bounded in real time). */
-async function settle(name: string, ok: (g: AutoScalingGroup | undefined) => boolean, what: string): Promise<AutoScalingGroup | undefined> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const g = await group(name);
-    if (ok(g)) return g;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(g?.Instances)}`);
-    await advance(c, 10);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const inService = (n: number) => (g: AutoScalingGroup | undefined) =>
-  (g?.Instances ?? []).length === n && g!.Instances!.every((i) => i.LifecycleState === 'InService');
 
 test('launch configurations: create, describe, duplicate and in-use errors', async () => {
   const lcs = await asg.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: ['web'] }));

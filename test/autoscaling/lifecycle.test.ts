@@ -7,7 +7,6 @@ import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
   DeleteLifecycleHookCommand,
   DescribeLifecycleHooksCommand,
   DescribeScalingActivitiesCommand,
@@ -26,6 +25,7 @@ import type { AwsEvent, MetricEvent } from '../../src/events/bus.js';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
 import { advance, b64, waitState } from '../ec2/instances-helpers.js';
+import { group as sharedGroup, settle as sharedSettle } from './helpers.js';
 
 process.env.CUMULUS_EC2_BOOT_SECONDS = '1';
 process.env.CUMULUS_EC2_STOP_GRACE_SECONDS = '0';
@@ -50,19 +50,8 @@ before(async () => {
 });
 after(() => c.stop());
 
-const group = async (name: string): Promise<AutoScalingGroup | undefined> =>
-  (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
-
-async function settle(name: string, ok: (g: AutoScalingGroup | undefined) => boolean, what: string, step = 10): Promise<AutoScalingGroup | undefined> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const g = await group(name);
-    if (ok(g)) return g;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(g?.Instances)}`);
-    await advance(c, step);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const group = (name: string) => sharedGroup(asg, name);
+const settle = (name: string, ok: (g: AutoScalingGroup | undefined) => boolean, what: string, step = 10) => sharedSettle(c, asg, name, ok, what, step);
 
 const states = (g: AutoScalingGroup | undefined) => (g?.Instances ?? []).map((i) => i.LifecycleState).sort();
 
