@@ -2,13 +2,13 @@
 // TargetTracking-<ResourceId>-AlarmHigh-<uuid> (above the target for 3 of 3 minutes) and …-AlarmLow-<uuid>
 // (below 90 % of it for 15 of 15 minutes; none with DisableScaleIn), whose actions run the policy; the
 // capacity follows capacity × metric / target, rounded up, within ScaleOutCooldown / ScaleInCooldown.
-import { randomUUID } from 'node:crypto';
 import type { PutScalingPolicyRequest, TargetTrackingScalingPolicyConfiguration } from '../../generated/application-autoscaling.js';
 import type { MetricDataQuery, PutMetricAlarmInput } from '../../generated/cloudwatch.js';
 import { AwsError, notImplemented } from '../../protocol/errors.js';
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
-import { deleteAlarmsInternal, describeAlarmsInternal, evaluateAlarmInternal, putMetricAlarmInternal } from '../cloudwatch/index.js';
+import { deleteAlarmsInternal, describeAlarmsInternal, evaluateAlarmInternal } from '../cloudwatch/index.js';
+import { isHighAlarm, syncTrackingAlarms } from '../autoscaling/index.js';
 import { policies, targetKey, targets, type Namespace, type PolicyRecord, type TargetRecord } from './store.js';
 
 type RT = Pick<Runtime, 'store' | 'clock'>;
@@ -121,31 +121,19 @@ function alarmMetric(t: { ResourceId: string }, c: TargetTrackingScalingPolicyCo
   };
 }
 
-const isHigh = (name: string) => /-AlarmHigh-[0-9a-f-]+$/.test(name);
+const isHigh = isHighAlarm;
 
 /** Creates or updates the policy's alarms; records them in p.Alarms. */
 export function syncAlarms(rt: RT, scope: Scope, p: PolicyRecord, previous?: PolicyRecord): void {
   const c = p.TargetTrackingScalingPolicyConfiguration!;
-  const old = previous?.PolicyType === 'TargetTrackingScaling' ? (previous.Alarms ?? []) : [];
-  const highName = old.find((a) => isHigh(a.AlarmName))?.AlarmName ?? `TargetTracking-${p.ResourceId}-AlarmHigh-${randomUUID()}`;
-  const lowOld = old.find((a) => !isHigh(a.AlarmName))?.AlarmName;
-  const lowName = c.DisableScaleIn ? undefined : (lowOld ?? `TargetTracking-${p.ResourceId}-AlarmLow-${randomUUID()}`);
-  const common = { ...alarmMetric(p, c), AlarmActions: [p.PolicyARN], AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${p.PolicyARN}.`, ActionsEnabled: true };
-  putMetricAlarmInternal(rt, scope, { ...common, AlarmName: highName, ComparisonOperator: 'GreaterThanThreshold', Threshold: c.TargetValue, EvaluationPeriods: 3, DatapointsToAlarm: 3 } as PutMetricAlarmInput);
-  if (lowName) {
-    putMetricAlarmInternal(rt, scope, {
-      ...common,
-      AlarmName: lowName,
-      ComparisonOperator: 'LessThanThreshold',
-      Threshold: Math.round(c.TargetValue * 0.9 * 1e6) / 1e6,
-      EvaluationPeriods: 15,
-      DatapointsToAlarm: 15,
-    } as PutMetricAlarmInput);
-  }
-  if (lowOld && !lowName) deleteAlarmsInternal(rt, scope, [lowOld]);
-  const names = [highName, ...(lowName ? [lowName] : [])];
-  const arns = new Map(describeAlarmsInternal(rt, scope, { AlarmNames: names }).map((a) => [a.AlarmName!, a.AlarmArn!]));
-  p.Alarms = names.map((n) => ({ AlarmName: n, AlarmARN: arns.get(n)! }));
+  p.Alarms = syncTrackingAlarms(rt, scope, {
+    resource: p.ResourceId,
+    policyArn: p.PolicyARN,
+    metric: alarmMetric(p, c),
+    targetValue: c.TargetValue,
+    disableScaleIn: c.DisableScaleIn,
+    previous: previous?.PolicyType === 'TargetTrackingScaling' ? (previous.Alarms ?? []) : [],
+  });
 }
 
 export function deletePolicyAlarms(rt: RT, scope: Scope, p: PolicyRecord): void {

@@ -4,13 +4,13 @@
 // is disabled) — whose actions run the policy. The policy sets the capacity in proportion to the metric:
 // capacity × metric / target, rounded up. CloudWatch repeats an Auto Scaling action every minute while the
 // alarm stays in ALARM; repeatAlarmActions does that for these policies, with the value of the moment.
-import { randomUUID } from 'node:crypto';
 import type { PutScalingPolicyType, TargetTrackingConfiguration } from '../../generated/autoscaling.js';
 import type { MetricDataQuery, PutMetricAlarmInput } from '../../generated/cloudwatch.js';
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
-import { deleteAlarmsInternal, describeAlarmsInternal, evaluateAlarmInternal, putMetricAlarmInternal } from '../cloudwatch/index.js';
+import { deleteAlarmsInternal, describeAlarmsInternal, evaluateAlarmInternal } from '../cloudwatch/index.js';
 import { validation } from './errors.js';
+import { isHighAlarm, syncTrackingAlarms } from './tracking-alarms.js';
 import { groups, policies, type GroupRecord, type PolicyRecord } from './store.js';
 
 type RT = Pick<Runtime, 'store' | 'clock'>;
@@ -66,7 +66,6 @@ export function checkTargetTracking(g: GroupRecord, input: PutScalingPolicyType)
   }
 }
 
-const description = (p: PolicyRecord) => `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${p.PolicyARN}.`;
 
 /** The metric part of the alarms: a single metric or the policy's metric math. */
 function alarmMetric(g: GroupRecord, c: TargetTrackingConfiguration): Partial<PutMetricAlarmInput> {
@@ -102,30 +101,19 @@ function alarmMetric(g: GroupRecord, c: TargetTrackingConfiguration): Partial<Pu
   };
 }
 
-const isHigh = (name: string) => /-AlarmHigh-[0-9a-f-]+$/.test(name);
+const isHigh = isHighAlarm;
 
 /** Creates (or updates) the policy's alarms and records them in p.Alarms; drops the low alarm when scale-in is disabled. */
 export function syncAlarms(rt: RT, scope: Scope, g: GroupRecord, p: PolicyRecord, previous?: PolicyRecord): void {
   const c = p.TargetTrackingConfiguration!;
-  const old = previous?.PolicyType === 'TargetTrackingScaling' ? (previous.Alarms ?? []) : [];
-  const highName = old.find((a) => isHigh(a.AlarmName!))?.AlarmName ?? `TargetTracking-${g.AutoScalingGroupName}-AlarmHigh-${randomUUID()}`;
-  const lowOld = old.find((a) => !isHigh(a.AlarmName!))?.AlarmName;
-  const lowName = c.DisableScaleIn ? undefined : (lowOld ?? `TargetTracking-${g.AutoScalingGroupName}-AlarmLow-${randomUUID()}`);
-  const common = { ...alarmMetric(g, c), AlarmActions: [p.PolicyARN], AlarmDescription: description(p), ActionsEnabled: true };
-  putMetricAlarmInternal(rt, scope, { ...common, AlarmName: highName, ComparisonOperator: 'GreaterThanThreshold', Threshold: c.TargetValue, EvaluationPeriods: 3, DatapointsToAlarm: 3 } as PutMetricAlarmInput);
-  if (lowName) {
-    putMetricAlarmInternal(rt, scope, {
-      ...common,
-      AlarmName: lowName,
-      ComparisonOperator: 'LessThanThreshold',
-      Threshold: Math.round(c.TargetValue * 0.9 * 1e6) / 1e6,
-      EvaluationPeriods: 15,
-      DatapointsToAlarm: 15,
-    } as PutMetricAlarmInput);
-  }
-  if (lowOld && !lowName) deleteAlarmsInternal(rt, scope, [lowOld]);
-  const arns = new Map(describeAlarmsInternal(rt, scope, { AlarmNames: [highName, ...(lowName ? [lowName] : [])] }).map((a) => [a.AlarmName!, a.AlarmArn!]));
-  p.Alarms = [highName, ...(lowName ? [lowName] : [])].map((n) => ({ AlarmName: n, AlarmARN: arns.get(n) }));
+  p.Alarms = syncTrackingAlarms(rt, scope, {
+    resource: g.AutoScalingGroupName,
+    policyArn: p.PolicyARN,
+    metric: alarmMetric(g, c),
+    targetValue: c.TargetValue,
+    disableScaleIn: c.DisableScaleIn,
+    previous: previous?.PolicyType === 'TargetTrackingScaling' ? (previous.Alarms ?? []) : [],
+  });
 }
 
 /** Deletes the alarms a target tracking policy owns (with the policy, its replacement, or its group). */
