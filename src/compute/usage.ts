@@ -111,6 +111,8 @@ function readIo(pid: number): { read: number; write: number } {
 }
 
 /** Turns successive CPU-time readings of one workload into a utilisation figure. */
+const MIN_WINDOW_SECONDS = 0.25;
+
 export class CpuMeter {
   private lastTicks = 0;
   private lastAt: number;
@@ -120,13 +122,20 @@ export class CpuMeter {
     this.lastAt = startedAtReal;
   }
 
+  private lastPercent = 0;
+
   percent(ticks: number): number {
     const now = performance.now();
     const seconds = (now - this.lastAt) / 1000;
+    // CPU time comes in clock ticks (10 ms): a window much shorter than a second (two samplers, or timers
+    // catching up after the virtual clock jumped) would read 0 % for a busy process. Keep the last figure
+    // and let the window grow instead.
+    if (seconds < MIN_WINDOW_SECONDS) return this.lastPercent;
     const used = Math.max(0, ticks - this.lastTicks) / conf().clkTck;
     this.lastTicks = ticks;
     this.lastAt = now;
-    return seconds > 0 ? Math.round((used / seconds) * 1000) / 10 : 0;
+    this.lastPercent = Math.round((used / seconds) * 1000) / 10;
+    return this.lastPercent;
   }
 }
 
