@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const VENDORED = ['iam', 'sts', 'cloudtrail', 'ec2', 'lambda', 'apigateway', 'apigatewayv2', 'cloudwatch', 'logs',
   'events', 'autoscaling', 'application-autoscaling', 'elbv2', 'elb', 'ecs', 'ecr', 'batch', 'cloudformation',
-  'cloudfront', 's3', 'sqs', 'sns', 'dynamodb', 'dynamodbstreams', 'kinesis', 'acm', 'cognito-idp'];
+  'cloudfront', 's3', 'sqs', 'sns', 'dynamodb', 'dynamodbstreams', 'kinesis', 'acm', 'cognito-idp', 'autoscaling-plans'];
 
 function stripDocs(node) {
   if (Array.isArray(node)) return node.map(stripDocs);
