@@ -94,10 +94,12 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
   for (const s of services) await s.options.init?.(runtime);
 
   // Slow clients (headers or body trickled) are cut off; Node checks these deadlines every connectionsCheckingInterval.
+  // Idle keep-alive connections stay open 65 s, like AWS's endpoints: with a short idle timeout, a client whose
+  // event loop was busy for a few seconds sends its next request on a socket the server is just closing.
   const headersTimeout = config.headersTimeoutMs ?? 30_000;
   const requestTimeout = Math.max(config.requestTimeoutMs ?? 120_000, headersTimeout);
   const server = http.createServer(
-    { requestTimeout, headersTimeout, keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.max(100, Math.min(5_000, headersTimeout / 4)) },
+    { requestTimeout, headersTimeout, keepAliveTimeout: 65_000, connectionsCheckingInterval: Math.max(100, Math.min(5_000, headersTimeout / 4)) },
     (req, res) => {
       handle(req, res).catch((e: unknown) => {
         // a bug in rendering or routing must cost one request, never the process

@@ -94,7 +94,9 @@ async function run(cumulus: Cumulus, model: ServiceModel, c: Case): Promise<Outc
   const op = model.operations[c.operation]!;
   const req = encodeRequest(model, op, c.input);
   try {
-    const res = await fetch(`${cumulus.url}${req.path}`, { method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body });
+    const send = () => fetch(`${cumulus.url}${req.path}`, { method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body });
+    // a pooled connection the server closed while this process was busy fails before the request is sent: once more
+    const res = await send().catch(send);
     const text = await res.text();
     const outcome: Outcome = { c, status: res.status, code: res.status >= 300 ? errorCode(res.headers, text) : undefined, message: res.status >= 300 ? errorMessage(text) : undefined };
     outcome.problem = judge(cumulus, model, outcome);

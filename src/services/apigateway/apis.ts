@@ -2,6 +2,7 @@
 import type { ApigatewayOperations, RestApi } from '../../generated/apigateway.js';
 import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { deleteDocumentation } from './documentation.js';
 import { badRequest, limitExceeded } from './errors.js';
 import { checkLimit, LIMITS } from './limits.js';
 import { newId } from './ids.js';
@@ -171,6 +172,7 @@ export const apiHandlers: Handlers<ApigatewayOperations> = {
     t.index.delete(GLOBAL, restApiId);
     for (const s of t.stages.list(scope)) if (s.apiId === restApiId) t.stages.delete(scope, `${restApiId}/${s.stageName}`);
     for (const d of t.deployments.list(scope)) if (d.apiId === restApiId) t.deployments.delete(scope, `${restApiId}/${d.id}`);
+    deleteDocumentation(ctx, restApiId);
     // usage plans drop the API's stages
     for (const plan of t.plans.list(scope)) {
       const kept = plan.apiStages.filter((s) => s.apiId !== restApiId);

@@ -2,14 +2,19 @@
 //   /_aws/execute-api/{api-id}/{stage}/{path}            (path form)
 //   /restapis/{api-id}/{stage}/_user_request_/{path}      (LocalStack's older path form)
 //   Host {api-id}.execute-api.localhost[:port] or {api-id}.execute-api.localhost.localstack.cloud[:port], path /{stage}/{path}
+//   Host {api-id}-{vpce-id}.execute-api.localhost[:port], or a VPC endpoint's DNS name with x-apigw-api-id (private APIs)
 // A request goes through: account and stage/method throttling, routing (403 Missing Authentication Token),
-// authorization (Lambda authorizers, IAM), API keys and usage plans, the integration, then the answer.
+// authorization (Lambda authorizers, IAM), API keys and usage plans, the integration, then the answer, with the
+// stage's execution log (execution-log.ts) written along the way.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
 import { HANDLED, type PlaneInfo } from '../../server/http-planes.js';
 import { writeAccessLog } from './access-log.js';
+import { flushExecutionLog, logInfo, startExecutionLog } from './execution-log.js';
+import { traceMethodRequest, traceMethodResponse, traceUsagePlan } from './execution-trace.js';
+import { ALIAS_HOST, ENDPOINT_HOST, forgetEndpointConfigs, privateAccess, type Via } from './private-api.js';
 import { ACCOUNT_THROTTLE } from './account.js';
 import { authorize } from './authorizer-run.js';
 import { GatewayError, missingToken, renderGatewayError, type Answer } from './gateway-errors.js';
@@ -35,6 +40,8 @@ const HOST_FORM = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?(
 
 interface Target {
   apiId: string;
+  /** reached through an interface VPC endpoint */
+  via?: Via;
   stage: string;
   path: string;
   /** how the client addressed the API: the domain name and prefix of $context */
@@ -43,7 +50,22 @@ interface Target {
   customDomain?: boolean;
 }
 
+/** /{stage}/{path} of a request addressed by Host. */
+function stageAndPath(req: WireRequest): { stage: string; path: string } {
+  const rest = req.path.slice(1);
+  const slash = rest.indexOf('/');
+  return { stage: slash < 0 ? rest : rest.slice(0, slash), path: slash < 0 ? '/' : rest.slice(slash) };
+}
+
 function address(req: WireRequest, host: string, store?: Store): Target | undefined {
+  const am = ALIAS_HOST.exec(host);
+  if (am) return { apiId: am[1]!, ...stageAndPath(req), domainName: host.replace(/:\d+$/, ''), via: { vpceId: am[2]!, alias: true } };
+  const em = ENDPOINT_HOST.exec(host);
+  if (em) {
+    const apiId = header({ headers: req.headers }, 'x-apigw-api-id');
+    if (!apiId || !/^[a-z0-9]+$/.test(apiId)) return undefined;
+    return { apiId, ...stageAndPath(req), domainName: host.replace(/:\d+$/, ''), via: { vpceId: em[1]!, alias: false } };
+  }
   const hm = HOST_FORM.exec(host);
   if (hm) {
     const rest = req.path.slice(1);
@@ -119,7 +141,8 @@ class DataPlane {
     const toCanary = !!canary?.deploymentId && Math.random() * 100 < (canary.percentTraffic ?? 0);
     if (stage && toCanary) stage = { ...stage, deploymentId: canary!.deploymentId!, variables: { ...stage.variables, ...(canary!.stageVariableOverrides ?? {}) } };
     const compiled = loc && stage ? this.compile(loc, target.apiId, stage.deploymentId) : undefined;
-    if (!loc || !stage || !compiled || loc.disabled) {
+    const access = loc ? privateAccess(this.runtime.store, loc, target.apiId, target.via) : undefined;
+    if (!loc || !stage || !compiled || (loc.disabled && !target.via) || !access?.allowed) {
       return write(info, wire, { status: 403, headers: { ...baseHeaders, 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' }, body: Buffer.from('{"message":"Forbidden"}') }, 0);
     }
     const segments = target.path.split('/').filter(Boolean).map((s) => {
@@ -153,7 +176,11 @@ class DataPlane {
       isCanaryRequest: toCanary,
       traceId: baseHeaders['x-amzn-trace-id'],
       port: info.raw.socket.localPort,
+      sourceVpce: access.sourceVpce,
+      privateApi: access.private,
     };
+    startExecutionLog(req);
+    logInfo(req, `Extended Request Id: ${extendedRequestId}`);
     let answer: Answer;
     if (wire.body.length > MAX_PAYLOAD) {
       answer = renderGatewayError(req, new GatewayError('REQUEST_TOO_LARGE', 'Request Too Long'));
@@ -168,6 +195,7 @@ class DataPlane {
       }
       req.route = compiled.router.route(segments, req.httpMethod);
       if (!req.route) throw missingToken();
+      startExecutionLog(req);
       this.throttleStage(req);
       checkResourcePolicy(req);
       const m = req.route.method;
@@ -178,7 +206,8 @@ class DataPlane {
       } else if (m.authorizationType === 'AWS_IAM') {
         authorizeIam(req);
       }
-      if (m.apiKeyRequired) meterApiKey(req, this.buckets);
+      traceUsagePlan(req, () => m.apiKeyRequired && meterApiKey(req, this.buckets));
+      traceMethodRequest(req);
       validateRequest(req);
       const caching = cachingOf(req);
       const cached = caching ? lookupCache(req, caching) : undefined;
@@ -202,6 +231,8 @@ class DataPlane {
       answer = renderGatewayError(req, e as GatewayError);
     }
     answer.headers = { ...answer.headers, ...baseHeaders };
+    traceMethodResponse(req, answer);
+    flushExecutionLog(req);
     const latency = performance.now() - t0;
     const methodKey = req.route ? `${req.route.resource.path.replace(/^\//, '')}/${req.route.method.httpMethod}` : '';
     const settings = stage.methodSettings[methodKey] ?? stage.methodSettings['*/*'];
@@ -266,6 +297,11 @@ export function installDataPlane(runtime: Runtime): void {
   runtime.bus.on('reset', ({ service }) => {
     if (!service || service === 'apigateway') plane.buckets.clear();
   });
+  // endpoint types and VPC endpoint associations apply at once, without a deployment
+  runtime.bus.on('api-call', ({ service, operation }) => {
+    if (service === 'apigateway' && /RestApi/.test(operation)) forgetEndpointConfigs(runtime.store);
+  });
+  runtime.bus.on('reset', () => forgetEndpointConfigs(runtime.store));
   runtime.http.addDataPlane((req, info) => plane.handle(req, info));
 }
 

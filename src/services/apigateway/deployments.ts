@@ -39,6 +39,7 @@ export const deploymentHandlers: Handlers<ApigatewayOperations> = {
     const methods = Object.values(api.resources).flatMap((r) => Object.values(r.methods));
     if (!methods.length) throw badRequest("The REST API doesn't contain any methods");
     if (methods.some((m) => !m.methodIntegration)) throw badRequest('No integration defined for method');
+    if (api.endpointConfiguration?.types?.includes('PRIVATE') && !api.policy) throw badRequest("Private REST API doesn't have a resource policy attached to it");
     const d: DeploymentRecord = { id: newId(), apiId: api.id, description: input.description, createdDate: ctx.clock.now(), snapshot: snapshotOf(api) };
     tables(ctx.store).deployments.put(regional(ctx), `${api.id}/${d.id}`, d);
     if (input.canarySettings) {

@@ -2,9 +2,21 @@
 // timeout on the virtual clock; an injected 'http-backend' fault is what the backend does.
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { backendFault } from '../../server/backend-faults.js';
 import type { Runtime } from '../../server/context.js';
 import { GatewayError } from './gateway-errors.js';
+
+/** How to reach the backend other than by the URL alone: a client certificate, a load balancer's socket. */
+export interface BackendVia {
+  /** presented to an https backend (the stage's client certificate) */
+  clientCertificate?: { id: string; cert: string; key: string };
+  /** connect here instead of the URL's host and port (private integrations: the load balancer listener's
+   * local socket); the URL still gives the path and the Host header */
+  connectTo?: { host: string; port: number; tls: boolean };
+  /** a reason the backend cannot be reached at all (a VPC link that is not available): the call fails */
+  unreachable?: string;
+}
 
 export interface BackendAnswer {
   status: number;
@@ -22,6 +34,17 @@ export interface BackendErrors {
 const agentHttp = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const agentHttps = new https.Agent({ keepAlive: true, maxSockets: 256 });
 
+// one agent per client certificate, so connections that presented one are reused only with it
+const certAgents = new Map<string, https.Agent>();
+function agentFor(via: BackendVia | undefined, tls: boolean): http.Agent {
+  if (!tls) return agentHttp;
+  const c = via?.clientCertificate;
+  if (!c) return agentHttps;
+  let a = certAgents.get(c.id);
+  if (!a) certAgents.set(c.id, (a = new https.Agent({ keepAlive: true, maxSockets: 256, cert: c.cert, key: c.key })));
+  return a;
+}
+
 const MAX_RESPONSE = 10 * 1024 * 1024;
 
 const REST_ERRORS: BackendErrors = {
@@ -31,8 +54,8 @@ const REST_ERRORS: BackendErrors = {
 };
 
 /** REST APIs' HTTP integrations. */
-export function callHttp(runtime: Runtime, url: URL, method: string, headers: Record<string, string | string[]>, body: Buffer | undefined, timeoutMs: number): Promise<BackendAnswer> {
-  return callBackend(runtime, url, method, headers, body, timeoutMs, REST_ERRORS, (e) => runtime.log.warn(`apigateway: Execution failed due to an error calling ${url.origin}: ${e.message}`));
+export function callHttp(runtime: Runtime, url: URL, method: string, headers: Record<string, string | string[]>, body: Buffer | undefined, timeoutMs: number, via?: BackendVia): Promise<BackendAnswer> {
+  return callBackend(runtime, url, method, headers, body, timeoutMs, REST_ERRORS, (e) => runtime.log.warn(`apigateway: Execution failed due to an error calling ${url.origin}: ${e.message}`), via);
 }
 
 export function callBackend(
@@ -44,7 +67,12 @@ export function callBackend(
   timeoutMs: number,
   errors: BackendErrors,
   onError: (e: Error) => void = () => undefined,
+  via?: BackendVia,
 ): Promise<BackendAnswer> {
+  if (via?.unreachable) {
+    onError(new Error(via.unreachable));
+    return Promise.reject(errors.failure());
+  }
   const fault = backendFault(runtime.faults, url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)));
   if (fault) {
     if (fault.reset) return Promise.reject(errors.failure());
@@ -56,10 +84,10 @@ export function callBackend(
       );
     }
     return new Promise((resolve, reject) =>
-      runtime.clock.setTimeout(() => send(runtime, url, method, headers, body, timeoutMs - (fault.delayMs ?? 0), errors, onError).then(resolve, reject), fault.delayMs ?? 0),
+      runtime.clock.setTimeout(() => send(runtime, url, method, headers, body, timeoutMs - (fault.delayMs ?? 0), errors, onError, via).then(resolve, reject), fault.delayMs ?? 0),
     );
   }
-  return send(runtime, url, method, headers, body, timeoutMs, errors, onError);
+  return send(runtime, url, method, headers, body, timeoutMs, errors, onError, via);
 }
 
 function send(
@@ -71,9 +99,11 @@ function send(
   timeoutMs: number,
   errors: BackendErrors,
   onError: (e: Error) => void,
+  via?: BackendVia,
 ): Promise<BackendAnswer> {
   return new Promise<BackendAnswer>((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
+    const tls = via?.connectTo ? via.connectTo.tls : url.protocol === 'https:';
+    const lib = tls ? https : http;
     let done = false;
     const finish = (f: () => void) => {
       if (done) return;
@@ -81,27 +111,29 @@ function send(
       timer.cancel();
       f();
     };
-    const req = lib.request(
-      url,
-      { method, headers: { ...headers, host: url.host }, agent: url.protocol === 'https:' ? agentHttps : agentHttp, rejectUnauthorized: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_RESPONSE) {
-            req.destroy();
-            finish(() => reject(errors.tooLarge()));
-          } else chunks.push(c);
-        });
-        res.on('end', () => {
-          const out: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = v;
-          finish(() => resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) }));
-        });
-        res.on('error', () => finish(() => reject(errors.failure())));
-      },
-    );
+    const opts = { method, headers: { ...headers, host: url.host }, agent: agentFor(via, tls), rejectUnauthorized: false };
+    const onResponse = (res: http.IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_RESPONSE) {
+          req.destroy();
+          finish(() => reject(errors.tooLarge()));
+        } else chunks.push(c);
+      });
+      res.on('end', () => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = v;
+        finish(() => resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) }));
+      });
+      res.on('error', () => finish(() => reject(errors.failure())));
+    };
+    const c = via?.connectTo;
+    // a private integration: the load balancer's socket, with the URL's path, Host and (for TLS) server name
+    const req = c
+      ? lib.request({ ...opts, hostname: c.host, port: c.port, path: url.pathname + url.search, servername: isIP(url.hostname) ? undefined : url.hostname }, onResponse)
+      : lib.request(url, opts, onResponse);
     const timer = runtime.clock.setTimeout(() => {
       req.destroy();
       finish(() => reject(errors.timeout()));

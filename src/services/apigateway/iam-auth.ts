@@ -7,6 +7,7 @@ import { accessKeyById, userByName } from '../iam/index.js';
 import { sessionByAccessKey } from '../sts/index.js';
 import { GatewayError, missingToken } from './gateway-errors.js';
 import { executeApiArn, header, type ApiRequest } from './request.js';
+import { policyContext } from './resource-policy.js';
 
 function signer(req: ApiRequest): ApiRequest['caller'] {
   const wire = { method: req.httpMethod, path: req.path, query: req.query, headers: req.headers, body: req.body };
@@ -55,7 +56,7 @@ export function authorizeIam(req: ApiRequest): void {
       principal: { arn: caller.arn, account: caller.accountId, type: isRoot ? 'Root' : caller.arn.includes(':assumed-role/') ? 'AssumedRole' : 'IAMUser' },
       action: 'execute-api:Invoke',
       resource: methodArn,
-      context: { 'aws:SourceIp': req.sourceIp },
+      context: policyContext(req),
     },
   });
   if (result.decision === 'explicitDeny') throw new GatewayError('ACCESS_DENIED', `User: ${caller.arn} is not authorized to perform: execute-api:Invoke on resource: ${methodArn} with an explicit deny`);

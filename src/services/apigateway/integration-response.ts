@@ -1,6 +1,8 @@
 // Non-proxy integrations: the request mapping (template chosen by Content-Type, passthrough behaviours) and the
 // response mapping (integration response chosen by selection pattern, response parameters, response template).
 import type { Integration, IntegrationResponse } from '../../generated/apigateway.js';
+import { integrationRequestPayload, methodResponsePayload } from './binary.js';
+import { logError } from './execution-log.js';
 import { GatewayError, internalError, type Answer } from './gateway-errors.js';
 import { InputVariable, renderMapping, requestSource } from './mapping.js';
 import { header, type ApiRequest } from './request.js';
@@ -9,11 +11,10 @@ import { VtlError } from './vtl/index.js';
 const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** The integration request body: a rendered template, the body passed through, or 415. */
-export function mapRequestBody(req: ApiRequest, integ: Integration): string {
+export function mapRequestBody(req: ApiRequest, integ: Integration, body = req.body.toString('utf8')): string {
   const templates = integ.requestTemplates ?? {};
   const type = mediaType(header(req, 'content-type')) || 'application/json';
   const key = Object.keys(templates).find((k) => k.toLowerCase() === type);
-  const body = req.body.toString('utf8');
   if (key !== undefined) return render(templates[key]!, req, body);
   const behaviour = integ.passthroughBehavior ?? 'WHEN_NO_MATCH';
   const none = Object.keys(templates).length === 0;
@@ -21,12 +22,17 @@ export function mapRequestBody(req: ApiRequest, integ: Integration): string {
   throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type');
 }
 
+/** The integration request payload, with the integration's contentHandling conversion. */
+export function integrationBody(req: ApiRequest, integ: Integration): Buffer {
+  return integrationRequestPayload(req.def.binaryMediaTypes, header(req, 'content-type'), req.body, integ.contentHandling, (text) => mapRequestBody(req, integ, text));
+}
+
 function render(template: string, req: ApiRequest, body: string): string {
   try {
     return renderMapping(template, req, body);
   } catch (e) {
     if (e instanceof VtlError) {
-      req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Execution failed due to configuration error: Unable to transform request: ${e.message}`);
+      logError(req, `Execution failed due to configuration error: Unable to transform request: ${e.message}`);
       throw internalError(500);
     }
     throw e;
@@ -55,7 +61,7 @@ export function selectResponse(integ: Integration, subject: string | undefined):
 }
 
 export interface BackendResult {
-  body: string;
+  body: Buffer | string;
   headers: Record<string, string | string[]>;
 }
 
@@ -70,24 +76,28 @@ export function mapResponse(req: ApiRequest, r: IntegrationResponse, backend: Ba
   }
   const templates = r.responseTemplates ?? {};
   const keys = Object.keys(templates);
-  let body = backend.body;
+  const raw = typeof backend.body === 'string' ? Buffer.from(backend.body) : backend.body;
+  const backendType = backend.headers['content-type'];
   let contentType = 'application/json';
+  let template: string | undefined;
   if (keys.length) {
     const accept = (header(req, 'accept') ?? '').split(',').map(mediaType);
     const key = keys.find((k) => accept.includes(k.toLowerCase())) ?? keys.find((k) => k.toLowerCase() === 'application/json') ?? keys[0]!;
     contentType = key;
-    const t = templates[key];
-    if (t) {
-      try {
-        body = renderMapping(t, req, backend.body);
-      } catch (e) {
-        if (!(e instanceof VtlError)) throw e;
-        req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Execution failed due to configuration error: Unable to transform response: ${e.message}`);
-        throw internalError(500);
-      }
-    }
+    template = templates[key] || undefined;
   }
-  return { status: Number(r.statusCode ?? 200), headers: { 'content-type': contentType, ...headers }, body: Buffer.from(body) };
+  const map = (text: string): string => {
+    if (!template) return text;
+    try {
+      return renderMapping(template, req, text);
+    } catch (e) {
+      if (!(e instanceof VtlError)) throw e;
+      logError(req, `Execution failed due to configuration error: Unable to transform response: ${e.message}`);
+      throw internalError(500);
+    }
+  };
+  const body = methodResponsePayload(req.def.binaryMediaTypes, typeof backendType === 'string' ? backendType : undefined, header(req, 'accept'), raw, r.contentHandling, map);
+  return { status: Number(r.statusCode ?? 200), headers: { 'content-type': contentType, ...headers }, body };
 }
 
 function responseSource(req: ApiRequest, source: string, backend: BackendResult): string | undefined {
@@ -97,10 +107,11 @@ function responseSource(req: ApiRequest, source: string, backend: BackendResult)
     const v = backend.headers[m[2]!.toLowerCase()];
     return Array.isArray(v) ? v.join(',') : v;
   }
-  if (source === 'integration.response.body') return backend.body;
+  const text = typeof backend.body === 'string' ? backend.body : backend.body.toString('utf8');
+  if (source === 'integration.response.body') return text;
   m = /^integration\.response\.body\.(.+)$/.exec(source);
   if (m) {
-    const v = new InputVariable(backend.body, req).path('$.' + m[1]);
+    const v = new InputVariable(text, req).path('$.' + m[1]);
     return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return requestSource(req, source);

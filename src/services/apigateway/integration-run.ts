@@ -1,14 +1,18 @@
-// Runs a method's integration for a request: MOCK, HTTP, HTTP_PROXY, AWS (Lambda custom) and AWS_PROXY (Lambda proxy).
+// Runs a method's integration for a request: MOCK, HTTP, HTTP_PROXY, AWS (Lambda custom, other AWS services) and
+// AWS_PROXY (Lambda proxy), writing the endpoint request and response to the execution log.
 import type { Integration } from '../../generated/apigateway.js';
 import { isBinary } from './binary.js';
 import { GatewayError, internalError, type Answer } from './gateway-errors.js';
+import { awsTargetOf, callAwsService, endpointUri } from './aws-call.js';
+import { bodyText, logData, logError, logInfo, mapText } from './execution-log.js';
+import { backendVia } from './backend-route.js';
 import { callHttp, type BackendAnswer } from './http-call.js';
 import { lambdaArnOf } from './integrations.js';
 import { callLambda } from './lambda-call.js';
 import { requestSource, withStageVariables } from './mapping.js';
 import { proxyEvent } from './proxy-event.js';
 import { executeApiArn, header, type ApiRequest } from './request.js';
-import { mapRequestBody, mapResponse, selectResponse } from './integration-response.js';
+import { integrationBody, mapRequestBody, mapResponse, selectResponse } from './integration-response.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', 'content-length']);
 
@@ -25,7 +29,7 @@ export async function runIntegration(req: ApiRequest): Promise<Answer> {
     case 'AWS_PROXY':
       return lambdaProxy(req, integ);
     case 'AWS':
-      return lambdaCustom(req, integ);
+      return lambdaArnOf(withStageVariables(integ.uri ?? '', req)) ? lambdaCustom(req, integ) : awsService(req, integ);
   }
   throw internalError(500);
 }
@@ -63,7 +67,7 @@ function backendUrl(req: ApiRequest, integ: Integration, query: URLSearchParams)
   try {
     url = new URL(uri);
   } catch {
-    req.runtime.log.warn(`apigateway ${req.apiId}: Execution failed due to configuration error: Invalid endpoint address: ${uri}`);
+    logError(req, `Execution failed due to configuration error: Invalid endpoint address: ${uri}`);
     throw internalError(500);
   }
   for (const [k, v] of query) url.searchParams.append(k, v);
@@ -96,7 +100,10 @@ async function httpProxy(req: ApiRequest, integ: Integration): Promise<Answer> {
   const fwd = header(req, 'x-forwarded-for');
   headers['x-forwarded-for'] = fwd ? `${fwd}, ${req.sourceIp}` : req.sourceIp;
   const method = integ.httpMethod === 'ANY' ? req.httpMethod : (integ.httpMethod ?? req.httpMethod);
-  const r = await callHttp(req.runtime, url, method, headers, req.body, integ.timeoutInMillis ?? 29000);
+  traceRequest(req, url.href, headers, req.body);
+  const t0 = performance.now();
+  const r = await failures(req, callHttp(req.runtime, url, method, headers, req.body, integ.timeoutInMillis ?? 29000, backendVia(req, integ)));
+  traceResponse(req, r, t0);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(r.headers)) if (!HOP_BY_HOP.has(k)) out[k] = v;
   return { status: r.status, headers: flatten(out), body: r.body };
@@ -108,20 +115,74 @@ function flatten(h: Record<string, string | string[]>): Record<string, string> {
   return out;
 }
 
+/** A backend that did not answer, in the execution log as API Gateway words it. */
+function failures<T>(req: ApiRequest, p: Promise<T>): Promise<T> {
+  return p.catch((e: unknown) => {
+    if (e instanceof GatewayError) {
+      logError(req, e.type === 'INTEGRATION_TIMEOUT' ? 'Execution failed due to a timeout error' : 'Execution failed due to configuration error: Invalid endpoint address');
+    }
+    throw e;
+  });
+}
+
+/** The endpoint request in the execution log. */
+function traceRequest(req: ApiRequest, uri: string, headers: Record<string, string | string[]>, body: Buffer | string): void {
+  if (!req.execLog) return;
+  logInfo(req, `Endpoint request URI: ${uri}`);
+  logData(req, `Endpoint request headers: ${mapText(headers)}`);
+  logData(req, `Endpoint request body after transformations: ${bodyText(body)}`);
+  logInfo(req, `Sending request to ${uri}`);
+}
+
+function traceResponse(req: ApiRequest, r: { status: number; headers: Record<string, string | string[]>; body: Buffer | string }, t0: number): void {
+  if (!req.execLog) return;
+  logInfo(req, `Received response. Status: ${r.status}, Integration latency: ${Math.round(performance.now() - t0)} ms`);
+  logData(req, `Endpoint response headers: ${mapText(r.headers)}`);
+  logData(req, `Endpoint response body before transformations: ${bodyText(r.body)}`);
+}
+
 async function httpCustom(req: ApiRequest, integ: Integration): Promise<Answer> {
-  const body = mapRequestBody(req, integ);
+  const body = integrationBody(req, integ);
   const mapped = mappedParams(req, integ);
   const url = backendUrl(req, integ, mapped.query);
   const headers: Record<string, string> = { 'content-type': header(req, 'content-type') ?? 'application/json', accept: header(req, 'accept') ?? 'application/json', ...mapped.headers };
   const method = integ.httpMethod === 'ANY' ? req.httpMethod : (integ.httpMethod ?? req.httpMethod);
-  const r: BackendAnswer = await callHttp(req.runtime, url, method, headers, Buffer.from(body), integ.timeoutInMillis ?? 29000);
-  return mapResponse(req, selectResponse(integ, String(r.status)), { body: r.body.toString('utf8'), headers: r.headers });
+  traceRequest(req, url.href, headers, body);
+  const t0 = performance.now();
+  const r: BackendAnswer = await failures(req, callHttp(req.runtime, url, method, headers, body, integ.timeoutInMillis ?? 29000, backendVia(req, integ)));
+  traceResponse(req, r, t0);
+  return mapResponse(req, selectResponse(integ, String(r.status)), { body: r.body, headers: r.headers });
+}
+
+/** An AWS service other than Lambda, called as the integration's credentials role. */
+async function awsService(req: ApiRequest, integ: Integration): Promise<Answer> {
+  const uri = withStageVariables(integ.uri ?? '', req);
+  const target = awsTargetOf(uri, req.region);
+  if (!target) {
+    logError(req, `Execution failed due to configuration error: Invalid endpoint address: ${uri}`);
+    throw internalError(500);
+  }
+  const body = integrationBody(req, integ);
+  const mapped = mappedParams(req, integ);
+  const query = new URLSearchParams();
+  let path = '/';
+  if (target.kind === 'action') query.set('Action', target.value);
+  else path = backendUrl(req, { ...integ, uri: `http://aws/${target.value}` }, new URLSearchParams()).pathname;
+  for (const [k, v] of mapped.query) query.append(k, v);
+  const headers: Record<string, string> = { 'content-type': header(req, 'content-type') ?? 'application/json', accept: header(req, 'accept') ?? 'application/json', ...mapped.headers };
+  const method = integ.httpMethod === 'ANY' ? req.httpMethod : (integ.httpMethod ?? req.httpMethod);
+  const shown = endpointUri(target, path, query);
+  traceRequest(req, shown, headers, body);
+  const t0 = performance.now();
+  const r = await failures(req, callAwsService(req, integ, { target, method, path, query, headers, body, timeoutMs: integ.timeoutInMillis ?? 29000 }));
+  traceResponse(req, r, t0);
+  return mapResponse(req, selectResponse(integ, String(r.status)), { body: r.body, headers: r.headers });
 }
 
 function functionArnOf(req: ApiRequest, integ: Integration): string {
   const arn = lambdaArnOf(withStageVariables(integ.uri ?? '', req));
   if (!arn) {
-    req.runtime.log.warn(`apigateway ${req.apiId}: Execution failed due to configuration error: integration URI ${integ.uri} is not a Lambda function invocation`);
+    logError(req, `Execution failed due to configuration error: integration URI ${integ.uri} is not a Lambda function invocation`);
     throw internalError(500);
   }
   return arn;
@@ -144,18 +205,25 @@ function withTimeout<T>(req: ApiRequest, integ: Integration, p: Promise<T>): Pro
   });
 }
 
+const lambdaUri = (req: ApiRequest, fn: string) => `https://lambda.${req.region}.amazonaws.com/2015-03-31/functions/${fn}/invocations`;
+
 const PROXY_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded', 'cookies']);
 
 async function lambdaProxy(req: ApiRequest, integ: Integration): Promise<Answer> {
   const fn = functionArnOf(req, integ);
   const sourceArn = executeApiArn(req, req.route!.method.httpMethod, req.route!.resource.path);
-  const r = await withTimeout(req, integ, callLambda(req, fn, JSON.stringify(proxyEvent(req)), sourceArn));
+  const event = JSON.stringify(proxyEvent(req));
+  const shown = lambdaUri(req, fn);
+  traceRequest(req, shown, {}, event);
+  const t0 = performance.now();
+  const r = await withTimeout(req, integ, callLambda(req, fn, event, sourceArn, undefined, integ.credentials));
+  traceResponse(req, { status: 200, headers: {}, body: r.payload }, t0);
   const malformed = (why: string) => {
-    req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Execution failed due to configuration error: Malformed Lambda proxy response (${why})`);
+    logError(req, `Execution failed due to configuration error: Malformed Lambda proxy response`);
     return new GatewayError('DEFAULT_5XX', 'Internal server error', 502);
   };
   if (r.functionError) {
-    req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: Lambda execution failed with status 200 due to customer function error: ${r.payload.slice(0, 500)}`);
+    logError(req, `Lambda execution failed with status 200 due to customer function error: ${r.payload.slice(0, 500)}`);
     throw new GatewayError('DEFAULT_5XX', 'Internal server error', 502);
   }
   let out: Record<string, unknown>;
@@ -199,9 +267,13 @@ async function lambdaProxy(req: ApiRequest, integ: Integration): Promise<Answer>
 
 async function lambdaCustom(req: ApiRequest, integ: Integration): Promise<Answer> {
   const fn = functionArnOf(req, integ);
-  const mapped = mapRequestBody(req, integ);
+  const mapped = integrationBody(req, integ).toString('utf8');
   const sourceArn = executeApiArn(req, req.route!.method.httpMethod, req.route!.resource.path);
-  const r = await withTimeout(req, integ, callLambda(req, fn, mapped.trim() ? mapped : '{}', sourceArn));
+  const payload = mapped.trim() ? mapped : '{}';
+  traceRequest(req, lambdaUri(req, fn), {}, payload);
+  const t0 = performance.now();
+  const r = await withTimeout(req, integ, callLambda(req, fn, payload, sourceArn, undefined, integ.credentials));
+  traceResponse(req, { status: 200, headers: {}, body: r.payload }, t0);
   let errorMessage: string | undefined;
   if (r.functionError) {
     try {

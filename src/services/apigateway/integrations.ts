@@ -35,6 +35,8 @@ function check(i: Integration): void {
       throw badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
     }
   }
+  if (i.connectionType === 'VPC_LINK' && !i.connectionId) throw badRequest('connectionId must be set to vpcLinkId for connectionType VPC_LINK');
+  if (i.connectionType === 'VPC_LINK' && i.type !== 'HTTP' && i.type !== 'HTTP_PROXY') throw badRequest('Integrations of type HTTP or HTTP_PROXY only support connectionType VPC_LINK');
   if (i.timeoutInMillis !== undefined && (i.timeoutInMillis < 50 || i.timeoutInMillis > 29000)) {
     throw badRequest('Timeout should be between 50 ms and 29000 ms');
   }

@@ -1,8 +1,9 @@
 // GetExport: a stage's deployed API as OpenAPI 3.0 (oas30) or Swagger 2.0 (swagger), JSON or YAML, with the
-// x-amazon-apigateway-* extensions when asked (extensions=integrations|apigateway|authorizers).
+// x-amazon-apigateway-* extensions when asked (extensions=integrations|apigateway|authorizers|documentation).
 import type { ApigatewayOperations } from '../../generated/apigateway.js';
 import { regional } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { exportedDocumentation } from './documentation.js';
 import { badRequest } from './errors.js';
 import { apiOf } from './lookup.js';
 import { stageOf } from './stages.js';
@@ -165,6 +166,8 @@ export const exportHandlers: Handlers<ApigatewayOperations> = {
     const d = tables(ctx.store).deployments.get(regional(ctx), `${restApiId}/${stage.deploymentId}`)!;
     const extensions = new Set((parameters?.extensions ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     const doc = exportDocument(d.snapshot, { id: api.id, region: ctx.region, stage: stageName, version: api.version, description: api.description }, exportType === 'oas30', extensions);
+    const documentation = extensions.has('documentation') ? exportedDocumentation(ctx, restApiId, stage.documentationVersion) : undefined;
+    if (documentation) doc['x-amazon-apigateway-documentation'] = documentation;
     const yaml = /yaml/i.test(accepts ?? '');
     const body = yaml ? toYaml(doc) : JSON.stringify(doc, null, 2);
     const stamp = new Date(ctx.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

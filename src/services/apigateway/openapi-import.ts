@@ -5,6 +5,7 @@ import type { ApigatewayOperations, Authorizer, Integration, IntegrationResponse
 import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { restApiView } from './apis.js';
+import { importDocumentationOf } from './documentation.js';
 import { badRequest } from './errors.js';
 import type { ResponseType } from './gateway-responses.js';
 import { DEFAULT_STATUS } from './gateway-responses.js';
@@ -286,6 +287,7 @@ export const importHandlers: Handlers<ApigatewayOperations> = {
     failIfWarned(warnings, failOnWarnings);
     saveApi(ctx, api);
     tables(ctx.store).index.put(GLOBAL, api.id, { account: ctx.account, region: ctx.region, disabled: false });
+    importDocumentationOf(ctx, api.id, doc, 'overwrite');
     return { ...restApiView(api), warnings: warnings.length ? warnings : undefined };
   },
 
@@ -295,6 +297,7 @@ export const importHandlers: Handlers<ApigatewayOperations> = {
     const warnings = applyDocument(api, doc, mode === 'overwrite' ? 'overwrite' : 'merge');
     failIfWarned(warnings, failOnWarnings);
     tables(ctx.store).apis.put(regional(ctx), api.id, api);
+    importDocumentationOf(ctx, api.id, doc, mode === 'overwrite' ? 'overwrite' : 'merge');
     return { ...restApiView(api), warnings: warnings.length ? warnings : undefined };
   },
 };

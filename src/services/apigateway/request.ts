@@ -1,5 +1,6 @@
 // One request to a deployed stage as the data plane sees it, and the $context variables built from it.
 import type { Runtime } from '../../server/context.js';
+import type { ExecutionLog } from './execution-log.js';
 import type { Route } from './router.js';
 import type { ApiDefinition, StageRecord } from './store.js';
 
@@ -44,6 +45,12 @@ export interface ApiRequest {
   caller?: { accountId: string; arn: string; userId: string; accessKey: string };
   /** what request validation found, for $context.error.validationErrorString */
   validationError?: string;
+  /** the execution log lines of this request, when the stage logs its method */
+  execLog?: ExecutionLog;
+  /** reached through this interface VPC endpoint (private APIs) */
+  sourceVpce?: { id: string; vpcId: string };
+  /** the API is PRIVATE: it needs a resource policy that allows the call */
+  privateApi?: boolean;
   /** set once the error that answers the request is known, for $context.error */
   error?: { message: string; responseType: string };
 }
@@ -90,6 +97,7 @@ export function identityOf(req: ApiRequest): Record<string, unknown> {
     userAgent: header(req, 'user-agent') ?? null,
     user: req.caller?.userId ?? null,
     ...(req.apiKey ? { apiKey: req.apiKey.value, apiKeyId: req.apiKey.id } : {}),
+    ...(req.sourceVpce ? { vpceId: req.sourceVpce.id, vpcId: req.sourceVpce.vpcId } : {}),
   };
 }
 

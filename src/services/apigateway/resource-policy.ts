@@ -1,5 +1,6 @@
 // The API's resource policy on every request (AWS_IAM methods evaluate it with the caller's own policies in
-// iam-auth.ts): the caller is anonymous, the action execute-api:Invoke on the method ARN, with aws:SourceIp.
+// iam-auth.ts): the caller is anonymous, the action execute-api:Invoke on the method ARN, with aws:SourceIp (and
+// aws:SourceVpce / aws:SourceVpc for requests through an interface VPC endpoint).
 // An explicit deny, or no statement allowing, answers 403 as AWS does.
 import { evaluate, parsePolicyDocument, type PolicyDocument } from '../iam/index.js';
 import { GatewayError } from './gateway-errors.js';
@@ -29,15 +30,27 @@ export function expandPolicy(policy: string, region: string, account: string, ap
 /** AWS masks the account in these messages. */
 const masked = (arn: string) => arn.replace(/:(\d{8})(\d{4}):/, ':********$2:');
 
+/** The request's condition keys: its source address, and for private APIs the VPC endpoint and VPC it came through. */
+export function policyContext(req: ApiRequest): Record<string, string> {
+  const context: Record<string, string> = { 'aws:SourceIp': req.sourceIp };
+  if (req.sourceVpce) {
+    context['aws:SourceVpce'] = req.sourceVpce.id;
+    context['aws:SourceVpc'] = req.sourceVpce.vpcId;
+  }
+  return context;
+}
+
 export function checkResourcePolicy(req: ApiRequest): void {
+  const methodArn = executeApiArn(req, req.httpMethod, req.path);
+  // a private API answers only what its policy allows: without one, nothing
+  if (!req.def.policy && req.privateApi) throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);
   if (!req.def.policy || req.route?.method.authorizationType === 'AWS_IAM') return;
   const doc = documentOf(expandPolicy(req.def.policy, req.region, req.account, req.apiId));
-  const methodArn = executeApiArn(req, req.httpMethod, req.path);
   if (!doc) throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);
   const result = evaluate({
     identityPolicies: [],
     resourcePolicy: { id: 'resource-policy', document: doc, account: req.account },
-    request: { principal: { arn: 'anonymous', account: req.account, type: 'Anonymous' }, action: 'execute-api:Invoke', resource: methodArn, context: { 'aws:SourceIp': req.sourceIp } },
+    request: { principal: { arn: 'anonymous', account: req.account, type: 'Anonymous' }, action: 'execute-api:Invoke', resource: methodArn, context: policyContext(req) },
   });
   if (result.decision === 'explicitDeny') throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)} with an explicit deny`);
   if (result.decision !== 'allowed') throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);

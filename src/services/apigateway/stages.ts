@@ -5,7 +5,9 @@ import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { flushAuthorizerCache } from './authorizer-cache.js';
 import { flushStageCache } from './response-cache.js';
+import { clientCertificateOf } from './client-certs.js';
 import { deploymentOf } from './deployments.js';
+import { documentationVersionOf } from './documentation.js';
 import { badRequest, conflict, limitExceeded, notFound } from './errors.js';
 import { checkLimit, LIMITS } from './limits.js';
 import { apiOf } from './lookup.js';
@@ -15,6 +17,7 @@ import { tables, type StageRecord } from './store.js';
 export function stageView(s: StageRecord): Stage {
   return {
     deploymentId: s.deploymentId,
+    clientCertificateId: s.clientCertificateId,
     stageName: s.stageName,
     description: s.description,
     cacheClusterEnabled: s.cacheClusterEnabled,
@@ -55,6 +58,7 @@ interface StageOptions {
   tracingEnabled?: boolean;
   tags?: Record<string, string>;
   canarySettings?: StageRecord['canarySettings'];
+  documentationVersion?: string;
 }
 
 export function checkCanary(ctx: RequestContext, apiId: string, c: StageRecord['canarySettings']): void {
@@ -85,6 +89,7 @@ export function createOrRepointStage(ctx: RequestContext, apiId: string, stageNa
         methodSettings: {},
         tracingEnabled: o.tracingEnabled ?? false,
         canarySettings: o.canarySettings,
+        documentationVersion: o.documentationVersion,
         tags: o.tags ?? {},
         createdDate: now,
         lastUpdatedDate: now,
@@ -188,6 +193,7 @@ export const stageHandlers: Handlers<ApigatewayOperations> = {
     deploymentOf(ctx, input.restApiId, input.deploymentId);
     if (tables(ctx.store).stages.has(regional(ctx), `${input.restApiId}/${input.stageName}`)) throw conflict('Stage already exists');
     checkCanary(ctx, input.restApiId, input.canarySettings);
+    if (input.documentationVersion) documentationVersionOf(ctx, input.restApiId, input.documentationVersion);
     return stageView(createOrRepointStage(ctx, input.restApiId, input.stageName, input.deploymentId, input));
   },
   GetStage(ctx, { restApiId, stageName }) {
@@ -204,7 +210,16 @@ export const stageHandlers: Handlers<ApigatewayOperations> = {
     const s = stageOf(ctx, restApiId, stageName);
     // method settings paths have as many segments as their resource path needs: taken before the rules
     for (const o of patchOperations ?? []) if (!applyMethodSetting(s, o)) applyPatches(s, [o], RULES);
+    // API Gateway writes execution logs as the account's CloudWatch role: without one it refuses to turn them on
+    const logging = (patchOperations ?? []).some((o) => /\/logging\/loglevel$/.test(o.path ?? '') && o.op !== 'remove' && o.value !== 'OFF');
+    if (logging && !tables(ctx.store).account.get(regional(ctx), 'account')?.cloudwatchRoleArn) {
+      throw badRequest('CloudWatch Logs role ARN must be set in account settings to enable logging');
+    }
     deploymentOf(ctx, restApiId, s.deploymentId);
+    if (s.clientCertificateId === '') delete s.clientCertificateId;
+    if (s.clientCertificateId) clientCertificateOf(ctx, s.clientCertificateId);
+    if (s.documentationVersion === '') delete s.documentationVersion;
+    if (s.documentationVersion) documentationVersionOf(ctx, restApiId, s.documentationVersion);
     checkCanary(ctx, restApiId, s.canarySettings);
     checkVariables(s.variables);
     if (s.cacheClusterEnabled && !s.cacheClusterSize) s.cacheClusterSize = '0.5';

@@ -78,6 +78,8 @@ export interface StageRecord {
   /** a canary: this share of requests (percent) served by another deployment with overridden variables */
   canarySettings?: { percentTraffic?: number; deploymentId?: string; stageVariableOverrides?: Record<string, string>; useStageCache?: boolean };
   documentationVersion?: string;
+  /** the client certificate presented to HTTP backends */
+  clientCertificateId?: string;
   tags: Record<string, string>;
   createdDate: number;
   lastUpdatedDate: number;

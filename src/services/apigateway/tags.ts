@@ -1,9 +1,11 @@
-// Tags on REST APIs, stages, API keys and usage plans, addressed by ARN (arn:aws:apigateway:REGION::/restapis/ID …).
+// Tags on REST APIs, stages, API keys, usage plans, client certificates and VPC links, addressed by ARN (arn:aws:apigateway:REGION::/restapis/ID …).
 import type { ApigatewayOperations } from '../../generated/apigateway.js';
 import { parseArn } from '../../protocol/ids.js';
 import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { clientCertificates } from './client-certs.js';
 import { badRequest, notFound } from './errors.js';
+import { vpcLinks } from './vpc-links.js';
 import { tables } from './store.js';
 
 interface Tagged {
@@ -28,6 +30,8 @@ function taggedOf(ctx: RequestContext, resourceArn: string): Tagged {
   if (parts[0] === 'restapis' && parts[2] === 'stages' && parts.length === 4) return tableFor(t.stages, `${parts[1]}/${parts[3]}`);
   if (parts[0] === 'apikeys' && parts.length === 2) return tableFor(t.keys, parts[1]!);
   if (parts[0] === 'usageplans' && parts.length === 2) return tableFor(t.plans, parts[1]!);
+  if (parts[0] === 'clientcertificates' && parts.length === 2) return tableFor(clientCertificates(ctx.store), parts[1]!);
+  if (parts[0] === 'vpclinks' && parts.length === 2) return tableFor(vpcLinks(ctx.store), parts[1]!);
   throw missing();
 }
 

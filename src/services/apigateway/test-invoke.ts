@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApigatewayOperations } from '../../generated/apigateway.js';
 import type { RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { clientCertificateOf } from './client-certs.js';
 import { GatewayError, renderGatewayError, type Answer } from './gateway-errors.js';
 import { runIntegration } from './integration-run.js';
 import { apiOf, methodOf, resourceOf } from './lookup.js';
@@ -45,6 +46,8 @@ export const testInvokeHandlers: Handlers<ApigatewayOperations> = {
       deploymentId: 'test-invoke-deployment-id',
       cacheClusterEnabled: false,
       variables: input.stageVariables ?? {},
+      // presented to an https backend, as a stage's would be
+      clientCertificateId: input.clientCertificateId ? clientCertificateOf(ctx, input.clientCertificateId).clientCertificateId : undefined,
       methodSettings: {},
       tracingEnabled: false,
       tags: {},

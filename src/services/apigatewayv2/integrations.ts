@@ -4,14 +4,16 @@ import type { Apigatewayv2Operations, CreateIntegrationRequest } from '../../gen
 import type { RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { autoDeploy } from './deploy.js';
-import { badRequest, conflict } from './errors.js';
+import { badRequest, conflict, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { apiOf, integrationOf, page, saveApi } from './lookup.js';
 import type { ApiRecord, IntegrationRecord } from './store.js';
+import { vpcLinkExists } from './vpc-links.js';
 
 const METHODS = new Set(['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const MAPPING_KEY = /^(overwrite|append|remove):(header\.[^\s]+|querystring\.[^\s]+|path)$/;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^/]+$/;
+const PRIVATE_URI = /^arn:aws[a-z-]*:(elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/(app|net)\/.+|servicediscovery:[a-z0-9-]+:\d{12}:service\/.+)$/;
 const INVOCATION_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/;
 
 /** The function an AWS_PROXY integration calls (its URI may be the ARN or the invocation URI). */
@@ -34,7 +36,14 @@ export function checkIntegration(id: string, f: IntegrationFields, managed?: boo
     throw badRequest(`Integration type ${type} is not supported for HTTP APIs. Supported types are AWS_PROXY and HTTP_PROXY.`);
   }
   if (f.IntegrationSubtype) throw badRequest('AWS service integrations (IntegrationSubtype) are not supported by Cumulus yet.');
-  if (f.ConnectionType === 'VPC_LINK') throw badRequest('VPC_LINK connections are not supported by Cumulus yet.');
+  const vpcLink = f.ConnectionType === 'VPC_LINK';
+  if (vpcLink) {
+    if (type !== 'HTTP_PROXY') throw badRequest('ConnectionType VPC_LINK is only supported for HTTP_PROXY integrations.');
+    if (!f.ConnectionId) throw badRequest('ConnectionId must be specified for ConnectionType VPC_LINK.');
+    if (f.IntegrationUri && !PRIVATE_URI.test(f.IntegrationUri)) {
+      throw badRequest(`Invalid integration URI specified: ${f.IntegrationUri}. For private integrations it must be the ARN of a load balancer listener or a Cloud Map service.`);
+    }
+  }
   if (!f.IntegrationUri) throw badRequest('IntegrationUri is required for integrations of type ' + type);
   const timeout = f.TimeoutInMillis ?? 30000;
   if (timeout < 50 || timeout > 30000) throw badRequest('Timeout must be between 50 and 30000 milliseconds.');
@@ -52,8 +61,9 @@ export function checkIntegration(id: string, f: IntegrationFields, managed?: boo
     pfv ??= '1.0';
     if (pfv !== '1.0') throw badRequest(`Invalid payload format version '${pfv}' for HTTP_PROXY integrations. Supported version is 1.0.`);
     if (!method) throw badRequest('IntegrationMethod is required for HTTP_PROXY integrations.');
-    let url: URL | undefined;
-    try {
+    // a private integration's URI is an ARN (checked above)
+    let url: URL | undefined = vpcLink ? new URL('http://private') : undefined;
+    if (!vpcLink) try {
       url = new URL(f.IntegrationUri.replace(/\$\{stageVariables\.[^}]+\}/g, 'x'));
     } catch {
       url = undefined;
@@ -73,7 +83,8 @@ export function checkIntegration(id: string, f: IntegrationFields, managed?: boo
   return {
     IntegrationId: id,
     ApiGatewayManaged: managed || undefined,
-    ConnectionType: 'INTERNET',
+    ConnectionType: vpcLink ? 'VPC_LINK' : 'INTERNET',
+    ConnectionId: vpcLink ? f.ConnectionId : undefined,
     CredentialsArn: f.CredentialsArn,
     Description: f.Description,
     IntegrationMethod: method,
@@ -106,6 +117,7 @@ function referencedBy(api: ApiRecord, integrationId: string): string[] {
 export const integrationHandlers: Handlers<Apigatewayv2Operations> = {
   CreateIntegration(ctx: RequestContext, { ApiId, ...fields }) {
     const api = apiOf(ctx, ApiId);
+    if (fields.ConnectionType === 'VPC_LINK' && fields.ConnectionId && !vpcLinkExists(ctx, fields.ConnectionId)) throw notFound(`Unable to find VpcLink with id '${fields.ConnectionId}'.`, 'VpcLink');
     const rec = addIntegration(api, fields);
     saveApi(ctx, api);
     autoDeploy(ctx, api);
@@ -123,6 +135,7 @@ export const integrationHandlers: Handlers<Apigatewayv2Operations> = {
     const cur = integrationOf(ctx, api, IntegrationId);
     const merged = { ...cur, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) } as IntegrationFields;
     const rec = checkIntegration(IntegrationId, merged, cur.ApiGatewayManaged);
+    if (rec.ConnectionId && rec.ConnectionId !== cur.ConnectionId && !vpcLinkExists(ctx, rec.ConnectionId)) throw notFound(`Unable to find VpcLink with id '${rec.ConnectionId}'.`, 'VpcLink');
     api.integrations[IntegrationId] = rec;
     saveApi(ctx, api);
     autoDeploy(ctx, api);

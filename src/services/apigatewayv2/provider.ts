@@ -10,6 +10,7 @@ import { integrationHandlers } from './integrations.js';
 import { routeHandlers } from './routes.js';
 import { stageHandlers } from './stages.js';
 import { tagHandlers } from './tags.js';
+import { vpcLinkHandlers } from './vpc-links.js';
 
 export default defineService<Apigatewayv2Operations>(
   'apigatewayv2',
@@ -21,6 +22,7 @@ export default defineService<Apigatewayv2Operations>(
     ...stageHandlers,
     ...deploymentHandlers,
     ...tagHandlers,
+    ...vpcLinkHandlers,
   },
   {
     validationErrorCode: 'BadRequestException',

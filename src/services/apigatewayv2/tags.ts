@@ -6,6 +6,7 @@ import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { badRequest, notFound } from './errors.js';
 import { tables } from './store.js';
+import { taggedVpcLink } from './vpc-links.js';
 
 interface Tagged {
   tags: Record<string, string>;
@@ -30,6 +31,11 @@ function taggedOf(ctx: RequestContext, resourceArn: string): Tagged {
     const s = t.stages.get(scope, id);
     if (!s) throw missing();
     return { tags: s.Tags, save: (tags) => void t.stages.put(scope, id, { ...s, Tags: tags }) };
+  }
+  if (parts[0] === 'vpclinks' && parts.length === 2) {
+    const l = taggedVpcLink(ctx, parts[1]!);
+    if (!l) throw missing();
+    return l;
   }
   throw missing();
 }

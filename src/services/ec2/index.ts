@@ -219,3 +219,7 @@ export function setSystemTags(runtime: Runtime, scope: Ec2Scope, instanceId: str
 }
 
 export { costReport, type CostReport, type InstanceCost, type ScopeCost } from './cost-report.js';
+export { allInstanceTypes, type InstanceTypeSpec } from './instance-types.js';
+export { onDemandPrice } from './list-prices.js';
+export { spotPriceAt } from './spot-market.js';
+export { vpcEndpointById, type VpcEndpointRecord } from './vpc-endpoints.js';

@@ -10,10 +10,11 @@ import { hostHandlers } from './hosts.js';
 import { reservedHandlers } from './reserved.js';
 import { reservedModificationHandlers } from './reserved-modifications.js';
 import { startUsageMetrics, stopUsageMetrics } from './usage-metrics.js';
+import { vpcEndpointHandlers } from './vpc-endpoints.js';
 
 export default defineService<Ec2Operations>(
   'ec2',
-  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers, ...reservedHandlers, ...reservedModificationHandlers, ...hostHandlers },
+  { ...networkHandlers, ...instanceHandlers, ...volumeHandlers, ...launchTemplateHandlers, ...spotHandlers, ...reservedHandlers, ...reservedModificationHandlers, ...hostHandlers, ...vpcEndpointHandlers },
   {
     validationErrorCode: 'InvalidParameterValue',
     init: async (runtime) => {

@@ -79,3 +79,4 @@ export function elbHealthOf(runtime: Runtime, scope: Scope, instanceId: string, 
   return undefined;
 }
 
+export { listenerEndpoint, listenerOnPort, loadBalancerOf, type ListenerEndpoint } from './listener-endpoints.js';
