@@ -2,9 +2,11 @@
 // listener to 2 local targets, beside the same load sent straight to one target (the floor).
 //   node dist/bench/elb.js [--requests 20000] [--connections 32] [--cpu-prof DIR]
 // Cumulus runs as its own `cumulus start` process and the targets in a third process, so the load generator
-// measures what a client would. Prints human lines on stderr and a JSON line last on stdout.
+// measures what a client would. Prints human lines on stderr and a JSON line last on stdout, with the CPU
+// time per request each process spent (from /proc, Linux), which stays comparable when the machine is busy.
 // Target (issue 8): at least 50% of the floor's requests/s, and p50 within 1 ms of it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -66,7 +68,35 @@ for (const port of process.argv.slice(1).map(Number)) {
     .listen(port, '127.0.0.1');
 }`;
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A load run, with the CPU microseconds per request each named process spent on it. */
+async function measured(run: () => Promise<LoadResult>, pids: Record<string, number | undefined>): Promise<LoadResult & { cpuUsPerRequest?: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const self0 = process.cpuUsage();
+  const r = await run();
+  const self = process.cpuUsage(self0);
+  const count = r.count;
+  const out: Record<string, number> = { client: Math.round((self.user + self.system) / count) };
+  for (const [k, pid] of Object.entries(pids)) {
+    const a = before[k];
+    const b = cpuSeconds(pid);
+    if (a !== undefined && b !== undefined) out[k] = Math.round(((b - a) * 1e6) / count);
+  }
+  return { ...r, cpuUsPerRequest: out };
+}
+
 interface LoadResult {
+  /** requests answered (200 or not) */
+  count: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -107,7 +137,7 @@ async function load(port: number, total: number, connections: number): Promise<L
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { requestsPerSecond: Math.round(latencies.length / seconds), p50Ms: +pct(50).toFixed(2), p99Ms: +pct(99).toFixed(2), errors };
+  return { count: latencies.length + errors, requestsPerSecond: Math.round(latencies.length / seconds), p50Ms: +pct(50).toFixed(2), p99Ms: +pct(99).toFixed(2), errors };
 }
 
 async function main(): Promise<void> {
@@ -151,14 +181,17 @@ async function main(): Promise<void> {
     // warm both paths, then measure the floor and the load balancer alternately
     await load(t1, 2000, connections);
     await load(listenerPort, 2000, connections);
-    const floor = await load(t1, total, connections);
-    const alb = await load(listenerPort, total, connections);
+    const pids = { cumulus: cumulus.child.pid, targets: targets.child.pid };
+    const floor = await measured(() => load(t1, total, connections), pids);
+    const alb = await measured(() => load(listenerPort, total, connections), pids);
     const single = await load(listenerPort, Math.min(total, 5000), 1);
     const singleFloor = await load(t1, Math.min(total, 5000), 1);
     const ratio = +(alb.requestsPerSecond / floor.requestsPerSecond).toFixed(3);
     const p50Gap = +(alb.p50Ms - floor.p50Ms).toFixed(2);
     log(`floor (straight to a target), ${connections} connections: ${floor.requestsPerSecond} req/s, p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms`);
     log(`through the ALB to 2 targets: ${alb.requestsPerSecond} req/s, p50 ${alb.p50Ms} ms, p99 ${alb.p99Ms} ms (errors ${alb.errors})`);
+    const cpu = (r: typeof floor) => Object.entries(r.cpuUsPerRequest ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    log(`CPU µs per request: floor [${cpu(floor)}]; ALB [${cpu(alb)}]`);
     log(`ratio ${ratio} [target ≥ 0.5]; p50 gap ${p50Gap} ms [target ≤ 1 ms]; 1 connection: ALB p50 ${single.p50Ms} ms vs floor ${singleFloor.p50Ms} ms`);
     process.stdout.write(
       `${JSON.stringify({

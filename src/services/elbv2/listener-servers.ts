@@ -17,6 +17,7 @@ import { routable } from './selection.js';
 import { tlsVersions } from './ssl-policies.js';
 import { targetKey, type ListenerRecord } from './store.js';
 import { targetHost, trafficPort } from './targets-address.js';
+import { closeUpstreams } from './upstream.js';
 
 // ALB's limits: 64 KB of headers; headers must arrive within the minute (slow clients are cut off)
 const HTTP_OPTIONS = { keepAliveTimeout: 60_000, headersTimeout: 60_000, requestTimeout: 0, maxHeaderSize: 64 * 1024 };
@@ -210,4 +211,5 @@ export async function stopListeners(engine: Engine): Promise<void> {
   m.clear();
   engine.localPorts.clear();
   await Promise.all(all.map(closeSocket));
+  closeUpstreams();
 }

@@ -35,11 +35,13 @@ export function countElb(engine: Engine, lbArn: string, status: number): void {
   else if (status >= 200 && status < 400) add(c, `HTTPCode_ELB_${Math.floor(status / 100)}XX_Count`);
 }
 
+const TARGET_CODES = ['', 'HTTPCode_Target_1XX_Count', 'HTTPCode_Target_2XX_Count', 'HTTPCode_Target_3XX_Count', 'HTTPCode_Target_4XX_Count', 'HTTPCode_Target_5XX_Count'];
+
 /** A response from a target, with the time it took. */
 export function countTarget(engine: Engine, lbArn: string, tgArn: string, status: number, seconds: number): void {
   const c = countersOf(engine, lbArn);
   add(c, 'RequestCount');
-  add(c, `HTTPCode_Target_${Math.floor(status / 100)}XX_Count`);
+  add(c, TARGET_CODES[Math.floor(status / 100)] ?? `HTTPCode_Target_${Math.floor(status / 100)}XX_Count`);
   c.times.push(seconds);
   c.perGroup.set(tgArn, (c.perGroup.get(tgArn) ?? 0) + 1);
 }

@@ -5,9 +5,8 @@
 import { backendFault } from '../../server/backend-faults.js';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Action, RedirectActionConfig } from '../../generated/elbv2.js';
 import type { Engine, LbConfig } from './engine.js';
 import { matchesAll, type RequestFacts } from './conditions.js';
@@ -17,6 +16,7 @@ import { sendElbError, sendFixed } from './responses.js';
 import { appCookieHeaders, chooseGroup, chooseTarget, parseCookies } from './selection.js';
 import type { ListenerRecord, TargetGroupRecord } from './store.js';
 import { targetHost, trafficPort } from './targets-address.js';
+import { callUpstream, type UpstreamCall } from './upstream.js';
 
 export interface Incoming {
   req: http.IncomingMessage;
@@ -29,14 +29,10 @@ export interface Incoming {
   sourcePort: number;
 }
 
+/** bodies up to this size go out in the same write as the head */
+const SMALL_BODY = 16 * 1024;
+
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
-
-const EMPTY_QUERY = new URLSearchParams();
-
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, rejectUnauthorized: false }),
-};
 
 // random bytes for trace ids, drawn from a pool (one randomBytes call per ~340 requests on the hot path)
 let pool = randomBytes(4096);
@@ -55,6 +51,17 @@ export function traceId(now: number): string {
 function hostOf(req: http.IncomingMessage): string {
   const h = req.headers.host ?? '';
   return h.replace(/:\d+$/, '').toLowerCase();
+}
+
+function factsOf(inc: Incoming): RequestFacts {
+  return {
+    method: inc.req.method ?? 'GET',
+    host: hostOf(inc.req),
+    path: inc.path,
+    query: new URLSearchParams(inc.query),
+    headers: inc.req.headers,
+    sourceIp: inc.sourceIp,
+  };
 }
 
 /** The action a request gets: the first rule (by priority) whose conditions all match, else the defaults. */
@@ -81,43 +88,52 @@ function redirectLocation(r: RedirectActionConfig, listener: ListenerRecord, inc
   return `${p}://${sub(r.Host ?? '#{host}')}${defaultPort ? '' : `:${po}`}${sub(r.Path ?? '/#{path}')}${q ? `?${q}` : ''}`;
 }
 
-function forwardHeaders(inc: Incoming, listener: ListenerRecord, engine: Engine, lbAttrs: Record<string, string>): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
+/** The request's header lines for the target: the client's (hop-by-hop ones removed) and ELB's X-Forwarded-* and trace id. */
+function forwardHeaderList(inc: Incoming, listener: ListenerRecord, engine: Engine, lbAttrs: Record<string, string>): string[] {
+  const out: string[] = [];
   const raw = inc.req.rawHeaders;
+  const trace = inc.req.headers['x-amzn-trace-id'];
+  // a client's trace id is kept when it has a Root; otherwise the load balancer starts one
+  const keepTrace = typeof trace === 'string' && trace.includes('Root=');
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP.has(lower) || lower === 'x-forwarded-for' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-port') continue;
-    const v = raw[i + 1]!;
-    const prev = out[lower];
-    out[lower] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+    if (!keepTrace && lower === 'x-amzn-trace-id') continue;
+    out.push(name, raw[i + 1]!);
   }
   const xffMode = lbAttrs['routing.http.xff_header_processing.mode'] ?? 'append';
   const client = lbAttrs['routing.http.xff_client_port.enabled'] === 'true' ? `${inc.sourceIp}:${inc.sourcePort}` : inc.sourceIp;
   const prior = inc.req.headers['x-forwarded-for'];
-  if (xffMode === 'append') out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  else if (xffMode === 'preserve' && prior) out['x-forwarded-for'] = prior;
-  out['x-forwarded-proto'] = listener.Protocol === 'HTTPS' ? 'https' : 'http';
-  out['x-forwarded-port'] = String(listener.Port);
-  const trace = inc.req.headers['x-amzn-trace-id'];
-  out['x-amzn-trace-id'] = typeof trace === 'string' && /Root=/.test(trace) ? trace : traceId(engine.runtime.clock.now());
+  if (xffMode === 'append') out.push('X-Forwarded-For', prior ? `${prior}, ${client}` : client);
+  else if (xffMode === 'preserve' && prior) out.push('X-Forwarded-For', String(prior));
+  out.push('X-Forwarded-Proto', listener.Protocol === 'HTTPS' ? 'https' : 'http', 'X-Forwarded-Port', String(listener.Port));
+  if (!keepTrace) out.push('X-Amzn-Trace-Id', traceId(engine.runtime.clock.now()));
   return out;
 }
 
-function responseHeaders(res: http.IncomingMessage, extraCookies: string[]): http.OutgoingHttpHeaders {
+function forwardHeaders(inc: Incoming, listener: ListenerRecord, engine: Engine, lbAttrs: Record<string, string>): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
-  const raw = res.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
-    if (HOP.has(lower)) continue;
-    const v = raw[i + 1]!;
+  const list = forwardHeaderList(inc, listener, engine, lbAttrs);
+  for (let i = 0; i < list.length; i += 2) {
+    const lower = list[i]!.toLowerCase();
+    const v = list[i + 1]!;
     const prev = out[lower];
     out[lower] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
   }
-  if (extraCookies.length) {
-    const prev = out['set-cookie'];
-    out['set-cookie'] = [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...extraCookies];
+  return out;
+}
+
+/** The target's header lines for the client (hop-by-hop ones removed), with the load balancer's cookies. */
+function responseHeaders(raw: string[], extraCookies: string[], contentLength: number | undefined): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (HOP.has(name.toLowerCase())) continue;
+    out.push(name, raw[i + 1]!);
   }
+  for (const c of extraCookies) out.push('Set-Cookie', c);
+  if (contentLength !== undefined) out.push('Content-Length', String(contentLength));
   return out;
 }
 
@@ -137,19 +153,12 @@ const targetKeyOf = (tg: TargetGroupRecord) => (tg.Targets[0] ? `${tg.Targets[0]
 /** Rule evaluation and target choice; answers the request itself (fixed, redirect, 503) and returns undefined then. */
 function route(engine: Engine, cfg: LbConfig, listener: ListenerRecord, inc: Incoming, res: http.ServerResponse | undefined): Routed | number | undefined {
   const serverHeader = listener.Attributes['routing.http.response.server.enabled'] !== 'false';
-  const facts: RequestFacts = {
-    method: inc.req.method ?? 'GET',
-    host: hostOf(inc.req),
-    path: inc.path,
-    // only rules read the query; most requests on a listener without rules never parse it
-    query: cfg.rules.get(listener.ListenerArn)?.length ? new URLSearchParams(inc.query) : EMPTY_QUERY,
-    headers: inc.req.headers,
-    sourceIp: inc.sourceIp,
-  };
   // ELB refuses an X-Forwarded-For with more than 30 addresses (463)
   const xff = inc.req.headers['x-forwarded-for'];
   if (typeof xff === 'string' && xff.split(',').length > 30) return 463;
-  const action = actionFor(cfg, listener, facts);
+  // only rules read the request's facts; a listener without rules goes straight to its default action
+  const rules = cfg.rules.get(listener.ListenerArn);
+  const action = rules?.length ? actionFor(cfg, listener, factsOf(inc)) : listener.DefaultActions[listener.DefaultActions.length - 1];
   if (!action) return 503;
   if (action.Type === 'fixed-response') {
     const f = action.FixedResponseConfig!;
@@ -187,7 +196,7 @@ export function serveHttp(engine: Engine, cfg: LbConfig, listener: ListenerRecor
   const serverHeader = listener.Attributes['routing.http.response.server.enabled'] !== 'false';
   const t0 = performance.now();
   let fromGroup: string | undefined;
-  res.once('finish', () => {
+  res.on('finish', () => {
     if (fromGroup) countTarget(engine, cfg.lb.LoadBalancerArn, fromGroup, res.statusCode, (performance.now() - t0) / 1000);
     else countElb(engine, cfg.lb.LoadBalancerArn, res.statusCode);
   });
@@ -248,54 +257,119 @@ function forward(
   end: () => void,
   answeredBy: (group: string) => void,
 ): void {
-  const secure = routed.tg.Protocol === 'HTTPS';
-  const upstream = (secure ? https : http).request({
-    host: routed.host,
-    port: routed.port,
-    method: inc.req.method,
-    path: `${inc.path}${inc.query ? `?${inc.query}` : ''}`,
-    headers: forwardHeaders(inc, listener, engine, cfg.lb.Attributes),
-    agent: secure ? agents.https : agents.http,
-  });
-  let answered = false;
-  const fail = (status: number) => {
-    if (answered) return;
-    answered = true;
+  const method = inc.req.method ?? 'GET';
+  const cl = inc.req.headers['content-length'];
+  const streamed = inc.body || (cl === undefined && inc.req.headers['transfer-encoding'] === undefined) ? undefined : { source: inc.req as Readable, length: cl === undefined ? undefined : Number(cl) };
+  // no body: nothing to wait for
+  if (!inc.body && !streamed) inc.req.resume();
+  let settled = false;
+  let status = 0;
+  let raw: string[] | undefined;
+  let headWritten = false;
+  // the body read so far while the head is held back: a small answer goes out in one write with its head
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const fail = (s: number) => {
+    if (settled) return;
+    settled = true;
     end();
-    sendElbError(res, status, serverHeader);
+    if (res.headersSent) res.destroy();
+    else sendElbError(res, s, serverHeader);
   };
-  upstream.setTimeout(idleMs, () => {
-    upstream.destroy();
-    fail(504);
-  });
-  upstream.on('error', () => fail(502));
-  upstream.on('response', (up) => {
-    if (answered) return up.resume();
-    answered = true;
-    answeredBy(routed.tg.TargetGroupArn);
-    const cookies = [...routed.cookies];
+  const writeHead = (contentLength: number | undefined): boolean => {
+    headWritten = true;
+    const cookies = routed.cookies.slice();
     if (routed.appCookie) {
-      const set = up.headers['set-cookie'] ?? [];
-      if (set.some((c) => c.split('=')[0]!.trim() === routed.appCookie!.name)) cookies.push(...appCookieHeaders(engine, routed.appCookie));
+      const app = routed.appCookie.name;
+      for (let i = 0; i < raw!.length; i += 2) {
+        if (raw![i]!.toLowerCase() === 'set-cookie' && raw![i + 1]!.split('=')[0]!.trim() === app) {
+          cookies.push(...appCookieHeaders(engine, routed.appCookie));
+          break;
+        }
+      }
     }
-    res.writeHead(up.statusCode ?? 502, responseHeaders(up, cookies));
-    up.pipe(res);
-    up.on('end', end);
-    up.on('error', () => {
-      end();
-      res.destroy();
-    });
-  });
+    try {
+      res.writeHead(status, responseHeaders(raw!, cookies, contentLength));
+      return true;
+    } catch {
+      // a header node refuses to send on (bad characters): the target's answer is not valid HTTP
+      headWritten = false;
+      call.abort();
+      fail(502);
+      return false;
+    }
+  };
+  const flushHeld = () => {
+    if (!writeHead(undefined)) return;
+    let ok = true;
+    for (const c of held) ok = res.write(c);
+    held = [];
+    if (!ok) {
+      call.pause();
+      res.once('drain', () => call.resume());
+    }
+  };
+  const call: UpstreamCall = callUpstream(
+    {
+      host: routed.host,
+      port: routed.port,
+      secure: routed.tg.Protocol === 'HTTPS',
+      method,
+      target: `${inc.path}${inc.query ? `?${inc.query}` : ''}`,
+      headers: forwardHeaderList(inc, listener, engine, cfg.lb.Attributes),
+      body: inc.body,
+      stream: streamed,
+      timeoutMs: idleMs,
+    },
+    {
+      head(s, r) {
+        if (settled) return;
+        answeredBy(routed.tg.TargetGroupArn);
+        status = s;
+        raw = r;
+      },
+      data(c) {
+        if (settled) return true;
+        if (!headWritten) {
+          held.push(c);
+          heldBytes += c.length;
+          return true;
+        }
+        if (res.write(c)) return true;
+        res.once('drain', () => call.resume());
+        return false;
+      },
+      read() {
+        if (!settled && raw && !headWritten) flushHeld();
+      },
+      end() {
+        if (settled) return;
+        if (!headWritten) {
+          const bodiless = method === 'HEAD' || status === 204 || status === 304;
+          let hasLength = false;
+          for (let i = 0; i < raw!.length; i += 2) if (raw![i]!.length === 14 && raw![i]!.toLowerCase() === 'content-length') hasLength = true;
+          if (!writeHead(bodiless || hasLength ? undefined : heldBytes)) return;
+          settled = true;
+          const body = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+          // a small body as a latin1 string (byte for byte the same) joins the head in one plain write
+          if (body.length <= SMALL_BODY) res.end(body.toString('latin1'), 'latin1');
+          else res.end(body);
+        } else {
+          settled = true;
+          res.end();
+        }
+        held = [];
+        end();
+      },
+      fail(kind) {
+        fail(kind === 'timeout' ? 504 : 502);
+      },
+    },
+  );
   res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (!res.writableFinished) call.abort();
     end();
   });
-  if (inc.body) upstream.end(inc.body);
-  else if (inc.req.headers['content-length'] === undefined && inc.req.headers['transfer-encoding'] === undefined) {
-    // no body: end at once rather than after the (empty) stream ends, which costs a round of the event loop
-    upstream.end();
-    inc.req.resume();
-  } else inc.req.pipe(upstream);
 }
 
 /** An HTTP/1.1 upgrade (WebSocket) through the load balancer: routed like a request, then bytes both ways. */

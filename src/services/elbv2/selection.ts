@@ -3,7 +3,15 @@
 // healthy (ELB fails open), sticky targets from the AWSALB / AWSALBAPP cookies.
 import type { Action } from '../../generated/elbv2.js';
 import type { Engine, LbConfig } from './engine.js';
-import { targetKey, type RegisteredTarget, type TargetGroupRecord } from './store.js';
+import { targetKey as keyOf, type RegisteredTarget, type TargetGroupRecord } from './store.js';
+
+// a target's key, built once per record (records are replaced, never changed, when targets change)
+const keys = new WeakMap<RegisteredTarget, string>();
+function targetKey(t: RegisteredTarget): string {
+  let k = keys.get(t);
+  if (k === undefined) keys.set(t, (k = keyOf(t)));
+  return k;
+}
 
 export function parseCookies(header: string | string[] | undefined): Map<string, string> {
   const out = new Map<string, string>();
@@ -37,7 +45,14 @@ function expires(engine: Engine, seconds: number): string {
   return new Date(engine.runtime.clock.now() + seconds * 1000).toUTCString();
 }
 
+const NO_COOKIES: string[] = [];
+
 export function chooseGroup(engine: Engine, cfg: LbConfig, action: Action, cookies: Map<string, string>): GroupChoice | undefined {
+  // the common case: one target group, nothing to weigh
+  if (!action.ForwardConfig && action.TargetGroupArn) {
+    const tg = cfg.tgs.get(action.TargetGroupArn);
+    return tg ? { tg, setCookies: NO_COOKIES } : undefined;
+  }
   const tuples = action.ForwardConfig?.TargetGroups ?? (action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : []);
   const stick = action.ForwardConfig?.TargetGroupStickinessConfig;
   const candidates = tuples.filter((t) => (t.Weight ?? 1) > 0 && cfg.tgs.has(t.TargetGroupArn!));
