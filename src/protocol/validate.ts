@@ -41,7 +41,8 @@ export function compilePattern(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
   if (re !== undefined) return re;
   re = null;
-  const js = javaClasses(pattern);
+  // Java's class intersection [A&&[^B]] (A but not B) has no JavaScript form without the v flag: a lookahead
+  const js = javaClasses(pattern).replace(/\[([^[\]]+)&&\[\^([^\]]+)\]\]/g, '(?:(?![$2])[$1])');
   // Java regexes: try Unicode mode first (for \p{L}), then plain; a pattern JS cannot compile is not enforced.
   for (const flags of ['u', '']) {
     try {
