@@ -93,7 +93,8 @@ test('weights: capacity in units, types in priority; an interrupted spot instanc
       AvailabilityZones: ZONES,
       MixedInstancesPolicy: {
         LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateName: 'mixed' }, Overrides: [{ InstanceType: 't3.large', WeightedCapacity: '2' }, { InstanceType: 't3.micro', WeightedCapacity: '1' }] },
-        InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0 },
+        // priority order (lowest-price would pick t3.micro: $0.0104 per unit against t3.large's $0.0416)
+        InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'capacity-optimized-prioritized' },
       },
     }),
   );

@@ -19,6 +19,7 @@ import { deleteRefreshesOf, runRefreshes } from './instance-refresh.js';
 import { deleteScheduledActionsOf, runDueScheduledActions } from './scheduled-actions.js';
 import { deletePolicyAlarms, repeatAlarmActions } from './target-tracking.js';
 import { executePolicy } from './policies.js';
+import { forgetForecasts, runPredictiveScaling } from './predictive.js';
 
 export function tickMs(): number {
   const s = Number(process.env.CUMULUS_AUTOSCALING_TICK_SECONDS ?? 10);
@@ -53,6 +54,7 @@ export function stopController(rt: Runtime): void {
 
 export function reconcileAll(rt: Runtime): void {
   runDueScheduledActions(rt);
+  runPredictiveScaling(rt);
   runRefreshes(
     rt,
     (scope, name) => groups(rt).get(scope, name),
@@ -93,6 +95,7 @@ export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord, unchanged?:
     groups(rt).delete(scope, g.AutoScalingGroupName);
     for (const p of policies(rt).list(scope).filter((p) => p.AutoScalingGroupName === g.AutoScalingGroupName)) {
       deletePolicyAlarms(rt, scope, p);
+      forgetForecasts(rt, scope, p);
       policies(rt).delete(scope, `${p.AutoScalingGroupName}/${p.PolicyName}`);
     }
     deleteHooksOf(rt, scope, g.AutoScalingGroupName);
@@ -205,7 +208,7 @@ function launchUpTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number):
   while (capacityOf(activeInstances(g)) < desired) {
     const refused = new Set<string>();
     let launched = false;
-    const picks = picksFor(g, desired);
+    const picks = picksFor(rt, g, desired);
     for (let zone = nextZone(rt, g, refused); zone; zone = nextZone(rt, g, refused)) {
       const outcome = launchOne(rt, scope, g, zone, cause, picks);
       if (outcome.instance) {
@@ -244,7 +247,7 @@ function rebalance(rt: Runtime, scope: Scope, g: GroupRecord): void {
   // AWS may exceed the maximum by 10% (at least one instance) while rebalancing
   if (activeInstances(g).length + 1 > g.MaxSize + Math.max(1, Math.floor(g.MaxSize / 10))) return;
   const cause = `At ${at(rt)} an instance was launched to rebalance the Availability Zones.`;
-  const outcome = launchOne(rt, scope, g, min[0], cause, picksFor(g, g.DesiredCapacity));
+  const outcome = launchOne(rt, scope, g, min[0], cause, picksFor(rt, g, g.DesiredCapacity));
   if (outcome.instance) {
     g.Instances.push(outcome.instance);
     g.pendingCause = `At ${at(rt)} an instance was launched to rebalance the Availability Zones.`;
@@ -252,9 +255,9 @@ function rebalance(rt: Runtime, scope: Scope, g: GroupRecord): void {
 }
 
 /** A mixed group's launch options, best first; undefined for a group with one launch source. */
-function picksFor(g: GroupRecord, desired: number): LaunchPick[] | undefined {
+function picksFor(rt: Runtime, g: GroupRecord, desired: number): LaunchPick[] | undefined {
   if (!g.MixedInstancesPolicy) return undefined;
-  const choice = nextLaunch(g, activeInstances(g), desired);
+  const choice = nextLaunch(g, activeInstances(g), desired, { now: rt.clock.now(), zones: g.AvailabilityZones });
   return choice.overrides.map((override) => ({ market: choice.market, override }));
 }
 

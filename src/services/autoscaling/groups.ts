@@ -100,8 +100,8 @@ export function checkLaunchSource(input: Pick<CreateAutoScalingGroupType, 'Launc
 }
 
 export function groupView(g: GroupRecord): AutoScalingGroup {
-  const { cooldownUntil: _c, pendingCause: _p, launchBackoffUntil: _l, azBackoff: _a, deleting, Instances, Tags, ...rest } = g;
-  void _c, _p, _l, _a;
+  const { cooldownUntil: _c, pendingCause: _p, launchBackoffUntil: _l, azBackoff: _a, predictiveFloor: _f, deleting, Instances, Tags, ...rest } = g;
+  void _c, _p, _l, _a, _f;
   return {
     ...rest,
     Instances: Instances.filter((i) => i.LifecycleState !== 'Terminated').map(instanceView),

@@ -10,6 +10,7 @@ import type { Scope } from '../../state/db.js';
 import * as ec2 from '../ec2/index.js';
 import type { Handlers } from '../define.js';
 import { causeTime } from './activities.js';
+import { typeSatisfies } from './instance-requirements.js';
 import { validation } from './errors.js';
 import { activeInstances, checkLaunchTemplate, getGroup, isSuspended, putGroup } from './groups.js';
 import { terminateOne } from './launch.js';
@@ -53,7 +54,9 @@ function matches(rt: Runtime, scope: Scope, g: GroupRecord, i: GroupInstanceReco
   } catch {
     return false;
   }
-  const types = g.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.map((o) => o.InstanceType).filter(Boolean) ?? [];
+  const overrides = g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? [];
+  if (overrides.some((o) => o.InstanceRequirements)) return !!i.InstanceType && overrides.some((o) => o.InstanceRequirements && typeSatisfies(o.InstanceRequirements, i.InstanceType!));
+  const types = overrides.map((o) => o.InstanceType).filter(Boolean);
   return !types.length || types.includes(i.InstanceType);
 }
 

@@ -11,8 +11,6 @@ import { validation } from './errors.js';
 import { getGroup, isSuspended, putGroup } from './groups.js';
 import { scopeOf, type GroupInstanceRecord, type GroupRecord } from './store.js';
 
-/** ELB's default deregistration delay (target groups' deregistration_delay.timeout_seconds, Classic connection draining). */
-const DEFAULT_DRAIN_SECONDS = 300;
 
 const classicKey = (name: string) => `elb:${name}`;
 
@@ -27,9 +25,8 @@ function register(rt: Runtime, scope: Scope, target: string, ids: string[]): boo
 
 /** Deregisters; the seconds to wait for draining. */
 function deregister(rt: Runtime, scope: Scope, target: string, ids: string[]): number {
-  // ELB's public API does not say a target group's deregistration delay yet: a returned number is used when it does
-  const out: unknown = target.startsWith('elb:') ? elbv2.deregisterFromClassic(rt, scope, target.slice(4), ids) : elbv2.deregisterInstances(rt, scope, target, ids);
-  return typeof out === 'number' ? out : DEFAULT_DRAIN_SECONDS;
+  // the target group's deregistration delay, or the Classic load balancer's connection draining timeout
+  return target.startsWith('elb:') ? elbv2.deregisterFromClassic(rt, scope, target.slice(4), ids) : elbv2.deregisterInstances(rt, scope, target, ids);
 }
 
 /** Registers in-service instances where they are not yet (new instances, newly attached load balancers). */

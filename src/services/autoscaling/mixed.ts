@@ -1,9 +1,11 @@
 // MixedInstancesPolicy: which market (on-demand or spot) and instance type the next launch uses, so the
 // group keeps its OnDemandBaseCapacity and OnDemandPercentageAboveBaseCapacity; capacity counted in the
-// overrides' weights.
+// overrides' weights; overrides given as InstanceRequirements stand for the catalogue's matching types;
+// the lowest-price strategies rank by EC2's on-demand list prices and its spot market's prices of the hour.
 import type { LaunchTemplateOverrides } from '../../generated/autoscaling.js';
 import * as ec2 from '../ec2/index.js';
 import { validation } from './errors.js';
+import { checkInstanceRequirements, typesMatching } from './instance-requirements.js';
 import type { GroupInstanceRecord, GroupRecord } from './store.js';
 
 export type Market = 'on-demand' | 'spot';
@@ -42,7 +44,18 @@ export function checkMixedPolicy(p: GroupRecord['MixedInstancesPolicy']): void {
   }
   const types = overrides.map((o) => o.InstanceType).filter(Boolean);
   if (new Set(types).size !== types.length) throw validation('Duplicate instance types are not allowed in the overrides.');
+  for (const o of overrides) {
+    if (o.InstanceRequirements && o.InstanceType) throw validation('You can specify either InstanceType or InstanceRequirements in an override, but not both.');
+    if (o.InstanceRequirements) checkInstanceRequirements(o.InstanceRequirements);
+  }
+  const withRequirements = overrides.filter((o) => o.InstanceRequirements).length;
+  if (withRequirements && withRequirements !== overrides.length) throw validation('If you specify InstanceRequirements in one override, you must specify it in all overrides.');
+  if (withRequirements && d.OnDemandAllocationStrategy === 'prioritized') {
+    throw validation('The prioritized on-demand allocation strategy is not supported with InstanceRequirements: use lowest-price.');
+  }
 }
+
+const attributeBased = (p: GroupRecord['MixedInstancesPolicy']) => !!p?.LaunchTemplate?.Overrides?.some((o) => o.InstanceRequirements);
 
 /** The capacity units one instance counts for (1 without weights). */
 export function weightOf(i: Pick<GroupInstanceRecord, 'WeightedCapacity'>): number {
@@ -66,23 +79,40 @@ export function onDemandTarget(g: GroupRecord, desired: number): number {
   return base + Math.ceil(((desired - base) * pct) / 100);
 }
 
-/**
- * A price to rank instance types by for the lowest-price strategies. EC2's price lists are not part of its
- * public API (services/ec2/index.ts), so the vCPU count stands in: within a family, price follows vCPUs.
- */
-function rank(type: string | undefined): number {
-  return (type && ec2.vcpusOfInstanceType(type)) || Number.MAX_SAFE_INTEGER;
+/** Where and when prices are read: the group's zones at the launch's virtual time. */
+export interface PriceContext {
+  now: number;
+  zones: string[];
+}
+
+/** The price (USD/hour) of a type in a market: the on-demand list price, or the spot price of the hour averaged over the zones. */
+function priceOf(type: string, market: Market, at: PriceContext | undefined): number | undefined {
+  if (market === 'on-demand' || !at?.zones.length) return ec2.onDemandPrice(type);
+  const prices = at.zones.map((z) => ec2.spotPriceAt(type, z, at.now)).filter((p): p is number => p !== undefined);
+  return prices.length ? prices.reduce((a, b) => a + b, 0) / prices.length : undefined;
+}
+
+/** The overrides with InstanceRequirements replaced by the types they stand for (in the catalogue's order). */
+function expand(overrides: LaunchTemplateOverrides[], market: Market, at: PriceContext | undefined): LaunchTemplateOverrides[] {
+  return overrides.flatMap((o) => {
+    if (!o.InstanceRequirements) return [o];
+    const { InstanceRequirements: req, ...rest } = o;
+    return typesMatching(req, market, (t) => priceOf(t, market, at)).map((t) => ({ ...rest, InstanceType: t }));
+  });
 }
 
 /** The market and instance types for the group's next launch, given its instances now. */
-export function nextLaunch(g: GroupRecord, active: GroupInstanceRecord[], desired: number): LaunchChoice {
+export function nextLaunch(g: GroupRecord, active: GroupInstanceRecord[], desired: number, at?: PriceContext): LaunchChoice {
   const p = g.MixedInstancesPolicy!;
   const d = p.InstancesDistribution ?? {};
-  const overrides = p.LaunchTemplate?.Overrides?.length ? p.LaunchTemplate.Overrides : [{}];
   const onDemandNow = capacityOf(active.filter((i) => !i.spot));
   const market: Market = onDemandNow < onDemandTarget(g, desired) ? 'on-demand' : 'spot';
-  const byPrice = [...overrides].sort((a, b) => rank(a.InstanceType) / overrideWeight(a) - rank(b.InstanceType) / overrideWeight(b));
-  if (market === 'on-demand') return { market, overrides: (d.OnDemandAllocationStrategy ?? 'prioritized') === 'lowest-price' ? byPrice : overrides };
+  const overrides = p.LaunchTemplate?.Overrides?.length ? expand(p.LaunchTemplate.Overrides, market, at) : [{}];
+  // a type without a price (outside EC2's list) goes last
+  const rank = (o: LaunchTemplateOverrides) => (o.InstanceType ? (priceOf(o.InstanceType, market, at) ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER) / overrideWeight(o);
+  const byPrice = [...overrides].sort((a, b) => rank(a) - rank(b));
+  const onDemandStrategy = d.OnDemandAllocationStrategy ?? (attributeBased(p) ? 'lowest-price' : 'prioritized');
+  if (market === 'on-demand') return { market, overrides: onDemandStrategy === 'lowest-price' ? byPrice : overrides };
   const strategy = d.SpotAllocationStrategy ?? 'price-capacity-optimized';
   // capacity-optimized(-prioritized): every pool has the same depth in Cumulus, so the overrides' order decides
   return { market, overrides: strategy === 'lowest-price' || strategy === 'price-capacity-optimized' ? byPrice : overrides };
@@ -107,7 +137,7 @@ export function normalizeMixed(p: NonNullable<GroupRecord['MixedInstancesPolicy'
   return {
     ...p,
     InstancesDistribution: {
-      OnDemandAllocationStrategy: d.OnDemandAllocationStrategy ?? 'prioritized',
+      OnDemandAllocationStrategy: d.OnDemandAllocationStrategy ?? (attributeBased(p) ? 'lowest-price' : 'prioritized'),
       OnDemandBaseCapacity: d.OnDemandBaseCapacity ?? 0,
       OnDemandPercentageAboveBaseCapacity: d.OnDemandPercentageAboveBaseCapacity ?? 100,
       SpotAllocationStrategy: spot,

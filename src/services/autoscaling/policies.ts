@@ -1,9 +1,9 @@
 // Scaling policies: simple and step scaling, run by ExecutePolicy or by a CloudWatch alarm naming the policy ARN;
-// target tracking, whose alarms Auto Scaling owns (target-tracking.ts).
+// target tracking, whose alarms Auto Scaling owns (target-tracking.ts); predictive scaling, run on its
+// forecasts (predictive.ts).
 import { randomUUID } from 'node:crypto';
 import type { AutoscalingOperations, PutScalingPolicyType } from '../../generated/autoscaling.js';
 import { arn } from '../../protocol/ids.js';
-import { notImplemented } from '../../protocol/errors.js';
 import { paginate } from '../../protocol/pagination.js';
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
@@ -14,6 +14,7 @@ import { reconcile } from './controller.js';
 import { scalingActivityInProgress, validation } from './errors.js';
 import { getGroup, isSuspended } from './groups.js';
 import { groups, policies, policyKey, scopeOf, type GroupRecord, type PolicyRecord } from './store.js';
+import { checkPredictive, forgetForecasts, notePredictivePolicy, predictiveFloor } from './predictive.js';
 import { alarmsNaming, checkTargetTracking, deletePolicyAlarms, noteRun, scaleInHeldBy, syncAlarms, trackingCapacity } from './target-tracking.js';
 
 const ADJUSTMENT_TYPES = ['ChangeInCapacity', 'ExactCapacity', 'PercentChangeInCapacity'];
@@ -25,7 +26,11 @@ function checkPolicy(g: GroupRecord, input: PutScalingPolicyType): string {
     return type;
   }
   if (input.TargetTrackingConfiguration) throw validation(`TargetTrackingConfiguration is not supported for policy type ${type}.`);
-  if (type === 'PredictiveScaling') throw notImplemented('autoscaling', `PutScalingPolicy (PolicyType ${type})`);
+  if (type === 'PredictiveScaling') {
+    checkPredictive(g, input);
+    return type;
+  }
+  if (input.PredictiveScalingConfiguration) throw validation(`PredictiveScalingConfiguration is not supported for policy type ${type}.`);
   if (type !== 'SimpleScaling' && type !== 'StepScaling') throw validation(`Invalid policy type: ${type}`);
   if (!input.AdjustmentType) throw validation(`AdjustmentType is required for ${type} policies.`);
   if (!ADJUSTMENT_TYPES.includes(input.AdjustmentType)) throw validation(`Unsupported adjustment type ${input.AdjustmentType}`);
@@ -86,6 +91,7 @@ export function executePolicy(
   if (p.Enabled === false) return `policy ${p.PolicyName} is disabled`;
   if (trigger.by === 'alarm' && isSuspended(g, 'AlarmNotification')) return 'alarm notifications are suspended for the group';
   const now = rt.clock.now();
+  if (p.PolicyType === 'PredictiveScaling') return 'predictive scaling policies run on their forecasts only';
   const simple = (p.PolicyType ?? 'SimpleScaling') === 'SimpleScaling';
   if (simple && g.cooldownUntil > now) {
     if (trigger.by === 'user' && trigger.honorCooldown) {
@@ -107,6 +113,8 @@ export function executePolicy(
     if (adjustment === undefined) return 'no step adjustment matches the metric value';
     target = adjustedCapacity(g, p.AdjustmentType!, adjustment, p.MinAdjustmentMagnitude);
   }
+  // a ForecastAndScale policy holds the capacity of the hour: scale-in stops there
+  if (target < g.DesiredCapacity) target = Math.min(g.DesiredCapacity, Math.max(target, predictiveFloor(g, now)));
   if (target === g.DesiredCapacity) return `desired capacity stays ${target}`;
   const by =
     trigger.by === 'alarm'
@@ -187,11 +195,13 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
             ...(input.EstimatedInstanceWarmup !== undefined ? { EstimatedInstanceWarmup: input.EstimatedInstanceWarmup } : {}),
           }
         : {}),
+      ...(type === 'PredictiveScaling' ? { PredictiveScalingConfiguration: checkPredictive(g, input) } : {}),
       Alarms: [],
       Enabled: input.Enabled ?? true,
     };
     if (type === 'TargetTrackingScaling') syncAlarms(ctx, scope, g, record, existing);
     else if (existing) deletePolicyAlarms(ctx, scope, existing);
+    notePredictivePolicy(ctx, scope, record, existing);
     policies(ctx).put(scope, key, record);
     return { PolicyARN: record.PolicyARN, Alarms: record.Alarms };
   },
@@ -205,7 +215,7 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
     if (input.PolicyTypes?.length) list = list.filter((p) => input.PolicyTypes!.includes(p.PolicyType ?? 'SimpleScaling'));
     const page = paginate(list, (p) => p.PolicyARN, { token: input.NextToken, max: input.MaxRecords, defaultMax: 50, invalidTokenCode: 'InvalidNextToken' });
     // target tracking policies list the alarms they own; the others the alarms whose actions name them
-    const items = page.items.map((p) => (p.PolicyType === 'TargetTrackingScaling' ? p : { ...p, Alarms: alarmsNaming(ctx, scope, p) }));
+    const items = page.items.map((p) => (p.PolicyType === 'TargetTrackingScaling' || p.PolicyType === 'PredictiveScaling' ? p : { ...p, Alarms: alarmsNaming(ctx, scope, p) }));
     return { ScalingPolicies: items, NextToken: page.next };
   },
 
@@ -219,6 +229,7 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
       throw validation(`Policy ${input.PolicyName} does not exist`);
     }
     deletePolicyAlarms(ctx, scope, p);
+    forgetForecasts(ctx, scope, p);
     policies(ctx).delete(scope, policyKey(p.AutoScalingGroupName, p.PolicyName));
   },
 
@@ -228,7 +239,7 @@ export const policyHandlers: Handlers<AutoscalingOperations> = {
       .list(scope)
       .find((x) => x.PolicyARN === input.PolicyName || (x.PolicyName === input.PolicyName && (!input.AutoScalingGroupName || x.AutoScalingGroupName === input.AutoScalingGroupName)));
     if (!p) throw validation(`Policy ${input.PolicyName} does not exist`);
-    if (p.PolicyType === 'TargetTrackingScaling') throw validation('ExecutePolicy is not supported for policy type TargetTrackingScaling.');
+    if (p.PolicyType === 'TargetTrackingScaling' || p.PolicyType === 'PredictiveScaling') throw validation(`ExecutePolicy is not supported for policy type ${p.PolicyType}.`);
     const step = p.PolicyType === 'StepScaling';
     if (step && (input.MetricValue === undefined || input.BreachThreshold === undefined)) {
       throw validation('MetricValue and BreachThreshold are required for StepScaling policies.');

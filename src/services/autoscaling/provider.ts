@@ -10,6 +10,7 @@ import { instanceHandlers } from './instances-api.js';
 import { lifecycleHookHandlers } from './lifecycle-hooks.js';
 import { launchConfigurationHandlers } from './launch-configurations.js';
 import { policyHandlers, policyTarget } from './policies.js';
+import { predictiveHandlers } from './predictive.js';
 import { loadBalancerHandlers } from './load-balancers.js';
 import { instanceRefreshHandlers } from './instance-refresh.js';
 import { scheduledActionHandlers } from './scheduled-actions.js';
@@ -19,7 +20,7 @@ const unwatch = new WeakMap<object, () => void>();
 
 export default defineService<AutoscalingOperations>(
   'autoscaling',
-  { ...launchConfigurationHandlers, ...groupHandlers, ...instanceHandlers, ...lifecycleHookHandlers, ...policyHandlers, ...activityHandlers, ...tagHandlers, ...scheduledActionHandlers, ...instanceRefreshHandlers, ...loadBalancerHandlers },
+  { ...launchConfigurationHandlers, ...groupHandlers, ...instanceHandlers, ...lifecycleHookHandlers, ...policyHandlers, ...predictiveHandlers, ...activityHandlers, ...tagHandlers, ...scheduledActionHandlers, ...instanceRefreshHandlers, ...loadBalancerHandlers },
   {
     validationErrorCode: 'ValidationError',
     init(runtime) {

@@ -76,6 +76,8 @@ export interface GroupRecord extends Omit<AutoScalingGroup, 'CreatedTime' | 'Ins
   azBackoff?: Record<string, number>;
   /** set while DeleteAutoScalingGroup waits for its instances to terminate */
   deleting?: boolean;
+  /** ForecastAndScale: the forecast capacity the group does not scale in below until `until` (virtual ms) */
+  predictiveFloor?: { capacity: number; until: number };
 }
 
 export interface PolicyRecord extends ScalingPolicy {
@@ -91,10 +93,25 @@ export interface ActivityRecord extends Omit<Activity, 'StartTime' | 'EndTime'> 
   at: number;
 }
 
+/** A predictive scaling policy's forecasts (kept apart from the policy, which DescribePolicies shows as is). */
+export interface ForecastRecord {
+  /** virtual epoch ms the policy was created or last changed: the first forecast is made then */
+  since: number;
+  /** virtual epoch ms the latest forecast was made; undefined before the first */
+  updateTime?: number;
+  /** the latest forecast had enough data (24 hours) */
+  complete?: boolean;
+  /** hour start (epoch ms) → [load, capacity]; each forecast overwrites the hours it covers */
+  points: Record<string, [number, number]>;
+  /** ForecastAndScale: the hour (start, epoch ms) already acted on */
+  scaledHour?: number;
+}
+
 export const launchConfigurations = (rt: Pick<Runtime, 'store'>) => rt.store.table<LaunchConfigurationRecord>(SERVICE, 'launch-configuration');
 export const groups = (rt: Pick<Runtime, 'store'>) => rt.store.table<GroupRecord>(SERVICE, 'group');
 export const policies = (rt: Pick<Runtime, 'store'>) => rt.store.table<PolicyRecord>(SERVICE, 'policy');
 export const activities = (rt: Pick<Runtime, 'store'>) => rt.store.table<ActivityRecord>(SERVICE, 'activity');
+export const forecasts = (rt: Pick<Runtime, 'store'>) => rt.store.table<ForecastRecord>(SERVICE, 'predictive-forecast');
 export interface ScheduledActionRecord {
   AutoScalingGroupName: string;
   ScheduledActionName: string;

@@ -1,12 +1,14 @@
 // CloudWatch's public API for other services: alarms another service creates and owns (Auto Scaling's and
 // Application Auto Scaling's target tracking alarms) go through the same code as PutMetricAlarm,
 // DescribeAlarms and DeleteAlarms, so they validate, record history and evaluate exactly as a user's do.
-import type { DescribeAlarmsInput, MetricAlarm, PutMetricAlarmInput } from '../../generated/cloudwatch.js';
+import type { DescribeAlarmsInput, MetricAlarm, MetricDataQuery, PutMetricAlarmInput } from '../../generated/cloudwatch.js';
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import { evaluateMetricAlarm } from './alarm-eval.js';
 import { alarmTable } from './alarm-store.js';
 import { deleteAlarms, describeAlarms, putMetricAlarm } from './alarms-api.js';
+import { runQueries } from './metric-data.js';
+import type { MathValue, TimeSeries } from './metric-math.js';
 import { metricsOf } from './state.js';
 
 type RT = Pick<Runtime, 'store' | 'clock'>;
@@ -55,4 +57,11 @@ export function evaluateAlarmInternal(runtime: RT, scope: Scope, name: string): 
   }
   const values = Array.isArray(recent) ? recent.filter((v): v is number => typeof v === 'number') : [];
   return { state: e.state, ...(values.length ? { metricValue: values[values.length - 1] } : {}) };
+}
+
+export type { MathValue, TimeSeries };
+
+/** GetMetricData's queries (metric stats and math) over [start, end) ms, for services that read metrics (forecasts). */
+export function getMetricDataInternal(runtime: RT, scope: Scope, queries: MetricDataQuery[], start: number, end: number): Map<string, MathValue> {
+  return runQueries({ account: scope.account, region: scope.region, metrics: metricsOf(runtime) }, queries, start, end);
 }

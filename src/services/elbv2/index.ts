@@ -25,16 +25,18 @@ export function registerInstances(runtime: Runtime, scope: Scope, tgArn: string,
 }
 
 /** Deregisters instances (every port they are registered on), draining as DeregisterTargets does. */
-export function deregisterInstances(runtime: Runtime, scope: Scope, tgArn: string, instanceIds: string[]): void {
+/** Deregisters instances from a target group; the seconds they drain for (its deregistration delay; 0 when none was registered). */
+export function deregisterInstances(runtime: Runtime, scope: Scope, tgArn: string, instanceIds: string[]): number {
   const t = tables(runtime).tgs;
   const tg = t.get(scope, tgArn);
-  if (!tg) return;
+  if (!tg) return 0;
   const engine = engineFor(runtime);
   const delay = Number(tg.Attributes['deregistration_delay.timeout_seconds'] ?? '300');
   const gone = tg.Targets.filter((x) => instanceIds.includes(x.Id));
   for (const x of gone) engine.startDraining(tgArn, x, delay);
   t.put(scope, tgArn, { ...tg, Targets: tg.Targets.filter((x) => !instanceIds.includes(x.Id)) });
   void engine.changed();
+  return gone.length ? delay : 0;
 }
 
 /** Registers instances with a Classic load balancer; false when it does not exist. */
@@ -47,14 +49,17 @@ export function registerWithClassic(runtime: Runtime, scope: Scope, name: string
   return true;
 }
 
-export function deregisterFromClassic(runtime: Runtime, scope: Scope, name: string, instanceIds: string[]): void {
+/** Deregisters instances from a Classic load balancer; the seconds they drain for (its connection draining timeout, 0 when off). */
+export function deregisterFromClassic(runtime: Runtime, scope: Scope, name: string, instanceIds: string[]): number {
   const t = classicTable(runtime);
   const r = t.get(scope, name);
-  if (!r) return;
+  if (!r) return 0;
+  const draining = r.Draining.Enabled && instanceIds.some((x) => r.Instances.includes(x));
   const ce = classicEngine(runtime);
   if (r.Draining.Enabled) for (const Id of instanceIds) if (r.Instances.includes(Id)) ce.engine.startDraining(classicKey(scope, name), { Id, RegisteredAt: 0 }, r.Draining.Timeout);
   t.put(scope, name, { ...r, Instances: r.Instances.filter((x) => !instanceIds.includes(x)) });
   void ce.changed();
+  return draining ? r.Draining.Timeout : 0;
 }
 
 /**
