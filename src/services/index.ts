@@ -4,6 +4,7 @@ import apigateway from './apigateway/provider.js';
 import apigatewayv2 from './apigatewayv2/provider.js';
 import applicationAutoscaling from './application-autoscaling/provider.js';
 import autoscaling from './autoscaling/provider.js';
+import autoscalingPlans from './autoscaling-plans/provider.js';
 import cloudtrail from './cloudtrail/provider.js';
 import cloudwatch from './cloudwatch/provider.js';
 import cognitoIdp from './cognito-idp/provider.js';
@@ -20,5 +21,5 @@ import sts from './sts/provider.js';
 export function allServices(): ServiceDefinition[] {
   // apigatewayv2 before apigateway: both serve execute-api hosts and paths; HTTP APIs answer only for their own
   // ids, and REST APIs answer the rest (an unknown id gets REST's 403, as AWS answers).
-  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, applicationAutoscaling, elbv2, elb, acm, apigatewayv2, apigateway, cognitoIdp];
+  return [sts, iam, cloudtrail, cloudwatch, logs, events, lambda, ec2, autoscaling, applicationAutoscaling, autoscalingPlans, elbv2, elb, acm, apigatewayv2, apigateway, cognitoIdp];
 }
