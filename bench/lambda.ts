@@ -4,6 +4,8 @@
 //   (2) warm Invoke through SDK v3 (keep-alive): p50/p99 at 1 caller, invokes/s at 1 and 32 callers;
 //   (3) the same through a function URL (plain HTTP, keep-alive);
 //   (4) the floor: a raw Node HTTP server in this process calling the same handler in-process.
+// Beside each rate, the CPU time per call of this process (the client), of Cumulus and of its execution
+// environments (from /proc): on a shared machine those ratios say more than the rates do.
 //   node dist/bench/lambda.js [--seconds 3] [--cold 5] [--cpu-prof DIR]
 // Human lines on stderr, a JSON line last on stdout. Targets (issue 4): cold start at most 2x a bare node
 // start, warm Invoke p50 under 2 ms, at 32 callers at least 25% of the floor's rate.
@@ -97,6 +99,44 @@ async function load(call: () => Promise<void>, callers: number, seconds: number)
   return { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), rate: Math.round(lat.length / seconds), calls: lat.length };
 }
 
+/** CPU seconds (user+system) of a process and, separately, of all its descendants (execution environments). */
+function cpuOfTree(root: number): { self: number; children: number } {
+  const tick = 100; // USER_HZ
+  const stat = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const t = fs.readFileSync(`/proc/${d}/stat`, 'latin1');
+      const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+      stat.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
+    } catch {
+      /* gone */
+    }
+  }
+  const kids = new Map<number, number[]>();
+  for (const [pid, s] of stat) (kids.get(s.ppid) ?? kids.set(s.ppid, []).get(s.ppid)!).push(pid);
+  let children = 0;
+  const walk = (pid: number) => {
+    for (const k of kids.get(pid) ?? []) {
+      children += stat.get(k)!.cpu;
+      walk(k);
+    }
+  };
+  walk(root);
+  return { self: stat.get(root)?.cpu ?? 0, children };
+}
+
+/** CPU ms per call spent by this process (the client), Cumulus and the environments during `run`. */
+async function withCpu<T extends { calls: number }>(root: number, run: () => Promise<T>): Promise<T & { cpuMsPerCall: { client: number; cumulus: number; envs: number } }> {
+  const c0 = process.cpuUsage();
+  const t0 = cpuOfTree(root);
+  const r = await run();
+  const c1 = process.cpuUsage(c0);
+  const t1 = cpuOfTree(root);
+  const per = (s: number) => round((s * 1000) / Math.max(1, r.calls), 4);
+  return { ...r, cpuMsPerCall: { client: per((c1.user + c1.system) / 1e6), cumulus: per(t1.self - t0.self), envs: per(t1.children - t0.children) } };
+}
+
 /** A bare `node` process that starts an HTTP server and answers one request: spawn → answer, ms. */
 async function bareNodeStart(): Promise<number> {
   const port = await freePort();
@@ -182,8 +222,8 @@ async function main(): Promise<void> {
     // leaves fewer, and the phase would then measure cold starts), and the JIT of client and server warmed
     await load(invoke, 32, 3);
     for (let i = 0; i < 1000; i++) await invoke();
-    const inv1 = await load(invoke, 1, seconds);
-    const inv32 = await load(invoke, 32, seconds);
+    const inv1 = await withCpu(c.child.pid!, () => load(invoke, 1, seconds));
+    const inv32 = await withCpu(c.child.pid!, () => load(invoke, 32, seconds));
     log(`Invoke 1 caller: p50 ${inv1.p50} ms p99 ${inv1.p99} ms ${inv1.rate}/s; 32 callers: p50 ${inv32.p50} ms p99 ${inv32.p99} ms ${inv32.rate}/s`);
 
     // (2b) the same Invoke over plain keep-alive HTTP (no SDK on the client side: what Cumulus itself costs)
@@ -201,8 +241,8 @@ async function main(): Promise<void> {
         req.end('{"n":1}');
       });
     for (let i = 0; i < 1000; i++) await rawInvoke();
-    const raw1 = await load(rawInvoke, 1, seconds);
-    const raw32 = await load(rawInvoke, 32, seconds);
+    const raw1 = await withCpu(c.child.pid!, () => load(rawInvoke, 1, seconds));
+    const raw32 = await withCpu(c.child.pid!, () => load(rawInvoke, 32, seconds));
     log(`Invoke (plain HTTP) 1 caller: p50 ${raw1.p50} ms p99 ${raw1.p99} ms ${raw1.rate}/s; 32 callers: p50 ${raw32.p50} ms ${raw32.rate}/s`);
 
     // (3) function URL (path form: no Host header games)
@@ -222,8 +262,8 @@ async function main(): Promise<void> {
       });
     const viaUrl = () => get(c.port, `/_aws/lambda-url/${urlId}/`);
     for (let i = 0; i < 1000; i++) await viaUrl();
-    const url1 = await load(viaUrl, 1, seconds);
-    const url32 = await load(viaUrl, 32, seconds);
+    const url1 = await withCpu(c.child.pid!, () => load(viaUrl, 1, seconds));
+    const url32 = await withCpu(c.child.pid!, () => load(viaUrl, 32, seconds));
     log(`URL 1 caller: p50 ${url1.p50} ms p99 ${url1.p99} ms ${url1.rate}/s; 32 callers: p50 ${url32.p50} ms ${url32.rate}/s`);
 
     // (4) the floor: the same handler behind a raw Node server in this process
@@ -241,8 +281,11 @@ async function main(): Promise<void> {
     const floor = () => get(floorPort, '/');
     for (let i = 0; i < 1000; i++) await floor();
     const floor1 = await load(floor, 1, seconds);
-    const floor32 = await load(floor, 32, seconds);
+    const floor32 = await withCpu(process.pid, () => load(floor, 32, seconds));
     floorServer.close();
+    const cpu = (r: { cpuMsPerCall: { client: number; cumulus: number; envs: number } }) => `client ${r.cpuMsPerCall.client} cumulus ${r.cpuMsPerCall.cumulus} envs ${r.cpuMsPerCall.envs}`;
+    log(`CPU ms per call at 1 caller: SDK ${cpu(inv1)}; plain ${cpu(raw1)}; URL ${cpu(url1)}`);
+    log(`CPU ms per call at 32 callers: SDK ${cpu(inv32)}; plain ${cpu(raw32)}; URL ${cpu(url32)}; floor (client and server in one process) ${floor32.cpuMsPerCall.client}`);
     log(`floor 1 caller: p50 ${floor1.p50} ms ${floor1.rate}/s; 32 callers: ${floor32.rate}/s`);
 
     const result = {

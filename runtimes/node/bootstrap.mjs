@@ -46,12 +46,35 @@ function serialize(result) {
 }
 
 const invocationPath = (id, what) => `/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/${what}`;
+const NEXT_PATH = '/2018-06-01/runtime/invocation/next';
+
+/** invocation/next, already asked for together with the last answer */
+let nextAsked;
+
+/** Posts an invocation's answer and asks for the next event in the same write (HTTP/1.1 pipelining): the
+ *  Runtime API answers both together when that event is there, so a warm invoke is one round trip. */
+function postAnswer(p, bodyString, extraHeaders = '') {
+  if (nextAsked) return post(p, bodyString, extraHeaders);
+  const [posted, next] = client.pipeline([
+    { method: 'POST', path: p, body: bodyString, extraHeaders: 'Content-Type: application/json\r\n' + extraHeaders },
+    { method: 'GET', path: NEXT_PATH },
+  ]);
+  next.catch(() => {}); // a failure is seen where the next event is awaited
+  nextAsked = next;
+  return posted;
+}
 
 function postResponse(id, result) {
-  return post(invocationPath(id, 'response'), serialize(result));
+  return postAnswer(invocationPath(id, 'response'), serialize(result));
 }
 
 function postError(id, error) {
+  const body = toRapidResponse(error);
+  return postAnswer(invocationPath(id, 'error'), JSON.stringify(body), errorTypeHeader(body.errorType));
+}
+
+/** The answer of an invocation whose process is about to exit: nothing more to ask for. */
+function postLastError(id, error) {
   const body = toRapidResponse(error);
   return post(invocationPath(id, 'error'), JSON.stringify(body), errorTypeHeader(body.errorType));
 }
@@ -229,7 +252,7 @@ function callbackContext(id, scheduleNext) {
     }
     completed = true;
     const body = serialize(result);
-    post(invocationPath(id, 'response'), body).then(scheduleNext, fatal);
+    postAnswer(invocationPath(id, 'response'), body).then(scheduleNext, fatal);
   };
   const once = (fn) =>
     function (...args) {
@@ -302,8 +325,10 @@ async function main() {
 
   async function once() {
     let next;
+    const asked = nextAsked;
+    nextAsked = undefined;
     try {
-      next = await call('GET', '/2018-06-01/runtime/invocation/next');
+      next = await (asked ?? call('GET', NEXT_PATH));
     } catch (err) {
       fatal(err);
     }
@@ -314,8 +339,8 @@ async function main() {
     if (h['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
     else delete process.env._X_AMZN_TRACE_ID;
 
-    onUncaught = (err) => postError(id, err).finally(() => process.exit(129));
-    onRejection = (err) => postError(id, err).finally(() => process.exit(128));
+    onUncaught = (err) => postLastError(id, err).finally(() => process.exit(129));
+    onRejection = (err) => postLastError(id, err).finally(() => process.exit(128));
 
     if (isStreaming) {
       return streaming.invokeStreaming({ handler, id, event: next.body, context: () => Object.assign({}, environmentData(), headerData(h)), call: { host: apiHost, port: Number(apiPort) || 80 }, path: invocationPath(id, 'response'), highWaterMark: handler[HANDLER_HIGHWATERMARK], postError, logError, scheduleNext, setBeforeExit: (fn) => (beforeExit = fn) });
@@ -345,7 +370,7 @@ async function main() {
         logError('Invoke Error', err);
         return postError(id, err).then(scheduleNext, fatal);
       }
-      return post(invocationPath(id, 'response'), body).then(scheduleNext, fatal);
+      return postAnswer(invocationPath(id, 'response'), body).then(scheduleNext, fatal);
     }
 
     const { callback, ctx, markCompleted } = callbackContext(id, scheduleNext);

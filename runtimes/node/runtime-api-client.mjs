@@ -12,44 +12,53 @@ class Connection {
     this.socket = net.connect(port, host);
     this.socket.setNoDelay(true);
     this.buf = null;
-    this.pending = null; // { resolve, reject, gotBytes }
+    this.pending = []; // { resolve, reject, gotBytes }, in request order
     this.reusable = true;
     this.used = false;
     this.onIdle = onIdle;
     this.socket.on('data', (d) => {
       this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
-      if (this.pending) this.pending.gotBytes = true;
-      this.parse();
+      if (this.pending.length) this.pending[0].gotBytes = true;
+      while (this.pending.length && this.buf && this.parse());
     });
     const fail = (err) => {
       this.reusable = false;
-      const p = this.pending;
-      this.pending = null;
-      if (p) p.reject(Object.assign(err ?? new Error('Runtime API connection closed'), { retriable: !p.gotBytes && this.used }));
+      const pending = this.pending;
+      this.pending = [];
+      // an error of its own for each request: only the first may be retried on its own account
+      pending.forEach((p, i) =>
+        p.reject(Object.assign(new Error(err?.message ?? 'Runtime API connection closed', { cause: err }), { retriable: i === 0 && !p.gotBytes && this.used })),
+      );
     };
     this.socket.on('error', fail);
     this.socket.on('close', () => fail(new Error('Runtime API connection closed')));
   }
 
-  send(head, body) {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, gotBytes: false };
-      this.socket.ref();
-      if (body && body.length) {
-        // one segment for head and body: corked writes leave as a single writev
-        this.socket.cork();
-        this.socket.write(head);
-        this.socket.write(body);
-        this.socket.uncork();
-      } else this.socket.write(head);
-    });
+  /** Writes requests (pipelined when several: one segment) and resolves their answers in order. */
+  send(requests) {
+    const promises = requests.map(() => new Promise((resolve, reject) => this.pending.push({ resolve, reject, gotBytes: false })));
+    this.socket.ref();
+    const parts = [];
+    for (const { head, body } of requests) {
+      parts.push(head);
+      if (body && body.length) parts.push(body);
+    }
+    if (parts.length === 1) this.socket.write(parts[0]);
+    else {
+      // corked writes leave as a single writev
+      this.socket.cork();
+      for (const p of parts) this.socket.write(p);
+      this.socket.uncork();
+    }
+    return promises;
   }
 
+  /** Takes one complete answer off the buffer for the oldest pending request; false when there is none yet. */
   parse() {
     const buf = this.buf;
-    if (!buf || !this.pending) return;
+    if (!buf || !this.pending.length) return false;
     const end = buf.indexOf(CRLF2);
-    if (end < 0) return;
+    if (end < 0) return false;
     const lines = buf.toString('latin1', 0, end).split('\r\n');
     const status = Number(lines[0].slice(9, 12));
     const headers = {};
@@ -68,41 +77,43 @@ class Connection {
       let pos = end + 4;
       for (;;) {
         const le = buf.indexOf('\r\n', pos);
-        if (le < 0) return;
+        if (le < 0) return false;
         const size = parseInt(buf.toString('latin1', pos, le), 16);
         if (size === 0) {
           // trailer lines (ignored), then an empty line
           let t = le + 2;
           for (;;) {
             const e = buf.indexOf('\r\n', t);
-            if (e < 0) return;
+            if (e < 0) return false;
             if (e === t) break;
             t = e + 2;
           }
           next = t + 2;
           break;
         }
-        if (buf.length < le + 2 + size + 2) return;
+        if (buf.length < le + 2 + size + 2) return false;
         parts.push(buf.subarray(le + 2, le + 2 + size));
         pos = le + 2 + size + 2;
       }
       body = Buffer.concat(parts).toString('utf8');
     } else {
       const len = Number(headers['content-length'] ?? 0);
-      if (buf.length < end + 4 + len) return;
+      if (buf.length < end + 4 + len) return false;
       body = buf.toString('utf8', end + 4, end + 4 + len);
       next = end + 4 + len;
     }
     this.buf = next < buf.length ? buf.subarray(next) : null;
     if ((headers.connection ?? '').toLowerCase() === 'close') this.reusable = false;
-    const p = this.pending;
-    this.pending = null;
+    const p = this.pending.shift();
     this.used = true;
-    if (this.reusable) {
+    if (!this.reusable) {
+      this.socket.destroy();
+    } else if (!this.pending.length) {
       this.socket.unref();
       this.onIdle(this);
-    } else this.socket.destroy();
+    }
     p.resolve({ status, headers, body });
+    return true;
   }
 }
 
@@ -117,20 +128,34 @@ export class RuntimeApiClient {
 
   /** method, path, optional body (string) and extra header lines ("Name: value\r\n" …). */
   async request(method, path, body, extraHeaders = '') {
-    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
-    const head =
-      `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: cumulus-lambda-nodejs\r\n${extraHeaders}` +
-      (payload ? `Content-Length: ${payload.length}\r\n\r\n` : '\r\n');
-    for (let attempt = 0; ; attempt++) {
+    return this.pipeline([{ method, path, body, extraHeaders }])[0];
+  }
+
+  /** Several requests written together on one connection (HTTP/1.1 pipelining); a promise per answer. Only
+   *  the first is retried when a kept-alive socket turns out closed. */
+  pipeline(requests) {
+    const framed = requests.map(({ method, path, body, extraHeaders = '' }) => {
+      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+      const head =
+        `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\nUser-Agent: cumulus-lambda-nodejs\r\n${extraHeaders}` +
+        (payload ? `Content-Length: ${payload.length}\r\n\r\n` : '\r\n');
+      return { head, body: payload };
+    });
+    const attempt = () => {
       let conn = this.idle.pop();
       while (conn && !conn.reusable) conn = this.idle.pop();
       conn ??= new Connection(this.host, this.port, (c) => this.idle.push(c));
-      try {
-        return await conn.send(head, payload);
-      } catch (err) {
-        // a kept-alive socket the server closed while idle: once more on a fresh one
-        if (!err.retriable || attempt > 0) throw err;
-      }
-    }
+      return conn.send(framed);
+    };
+    const first = attempt();
+    // a kept-alive socket the server closed while idle: the lot once more on a fresh one
+    let retried;
+    const again = () => (retried ??= attempt());
+    return first.map((p, i) =>
+      p.catch((err) => {
+        if (!err.retriable && !(i > 0 && retried)) throw err;
+        return again()[i];
+      }),
+    );
   }
 }

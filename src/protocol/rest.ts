@@ -80,6 +80,58 @@ function routes(model: ServiceModel): Route[] {
   return list;
 }
 
+interface RouteIndex {
+  /** routes of a method whose first segment is this literal, in the list's order */
+  byFirst: Map<string, Route[]>;
+  /** routes of a method whose first segment is a label (or that have none), in the list's order */
+  open: Route[];
+  /** every route of the method, in the list's order */
+  all: Route[];
+}
+
+const indexCache = new WeakMap<ServiceModel, Map<string, RouteIndex>>();
+
+/** The routes by method and first literal segment: a request is matched against the few that can match
+ *  (in the list's order, so that the outcome is the full scan's) instead of every operation of the model. */
+function routeIndex(model: ServiceModel): Map<string, RouteIndex> {
+  let index = indexCache.get(model);
+  if (index) return index;
+  index = new Map();
+  const list = routes(model);
+  for (const route of list) {
+    let ix = index.get(route.method);
+    if (!ix) index.set(route.method, (ix = { byFirst: new Map(), open: [], all: [] }));
+    ix.all.push(route);
+    const first = route.segments[0];
+    if (first?.literal !== undefined) {
+      let bucket = ix.byFirst.get(first.literal);
+      if (!bucket) ix.byFirst.set(first.literal, (bucket = []));
+      bucket.push(route);
+    } else ix.open.push(route);
+  }
+  // each bucket also holds the open routes, merged in list order
+  const order = new Map(list.map((r, i) => [r, i]));
+  for (const ix of index.values()) {
+    for (const [k, bucket] of ix.byFirst) ix.byFirst.set(k, [...bucket, ...ix.open].sort((a, b) => order.get(a)! - order.get(b)!));
+  }
+  indexCache.set(model, index);
+  return index;
+}
+
+/** The routes a request can match: by method, then by its first path segment. */
+function candidates(model: ServiceModel, verb: string, parts: string[]): Route[] {
+  const ix = routeIndex(model).get(verb);
+  if (!ix) return [];
+  if (parts.length === 0) return ix.open;
+  let first: string;
+  try {
+    first = decodeURIComponent(parts[0]!);
+  } catch {
+    return ix.all; // the full scan reports the bad encoding as it always has
+  }
+  return ix.byFirst.get(first) ?? ix.open;
+}
+
 function decodeSegment(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -101,8 +153,7 @@ export function matchRoute(
   // Of the routes that match, one whose required query and header members are all present wins over one
   // that lacks some; then the most specific (the list's order); then the one that uses the most of them.
   let best: { route: Route; labels: Record<string, string>; complete: boolean; used: number } | undefined;
-  for (const route of routes(model)) {
-    if (route.method !== verb) continue;
+  for (const route of candidates(model, verb, parts)) {
     const labels = matchSegments(route, parts);
     if (!labels) continue;
     if (!route.queryLiterals.every(([k, v]) => query.has(k) && (v === undefined || query.get(k) === v))) continue;

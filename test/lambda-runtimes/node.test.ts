@@ -289,6 +289,8 @@ describe(`Node.js runtime (${RUNTIME})`, () => {
     const dir = writeCode({ 'index.js': 'exports.handler = async () => { console.debug("hidden"); console.warn("shown", 1); return 1; };' });
     const p = await runDir(dir, 'index.handler', RUNTIME, { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: 'WARN' });
     const out = await p.api.invoke({});
+    // the output pipe and the Runtime API socket are separate channels: the line may land just after the response
+    await until(() => p.lines.some((l) => l.startsWith('{')), 'the JSON log line');
     const recs = p.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     assert.equal(recs.length, 1, p.lines.join('\n'));
     assert.equal(recs[0].level, 'WARN');

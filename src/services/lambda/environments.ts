@@ -13,11 +13,14 @@ import { EnvironmentLog } from './lambda-logs.js';
 import type { ResolvedFunction } from './resolved-function.js';
 import { type DeliveredEvent, startRuntimeApi, type RuntimeApiServer, type RuntimeApiTarget } from './runtime-api.js';
 import { ensureRuntime, RuntimeLaunchError, runtimeLaunch } from './runtimes.js';
+import type { EnvironmentPool } from './env-pool.js';
+
+export { EnvironmentPool, type Acquired, envWaitMs } from './env-pool.js';
 
 /** AWS gives the init phase of an on-demand environment 10 seconds. */
 const INIT_LIMIT_MS = 10_000;
 /** role credentials handed to an environment; it is retired before they expire */
-const CREDENTIAL_SECONDS = 3600;
+export const CREDENTIAL_SECONDS = 3600;
 
 export type Outcome =
   | { kind: 'response'; body: Buffer }
@@ -34,11 +37,17 @@ export interface Assignment {
   /** the function's timeout, ms (virtual) */
   timeoutMs: number;
   done(outcome: Outcome): void;
+  /** pieces of a streamed response as the runtime sends them */
+  onChunk?: (chunk: Buffer) => void;
   delivered?: boolean;
   /** performance.now() when the runtime got the event: Duration counts from here (init excluded) */
   deliveredAt?: number;
   timer?: TimerHandle;
 }
+
+/** /proc/PID/status is about 1.5 KB; VmHWM is in its first half */
+const STATUS_BUF = Buffer.alloc(4096);
+
 
 export function idleLimitMs(): number {
   const s = Number(process.env.CUMULUS_LAMBDA_IDLE_SECONDS ?? 300);
@@ -63,6 +72,9 @@ export class Environment implements RuntimeApiTarget {
   private readonly perfStart = performance.now();
   private initTimer: TimerHandle | undefined;
   private statusFile: string | undefined;
+  private statusFd: number | undefined;
+  /** performance.now() of the current invocation's assignment */
+  private assignedAt: number | undefined;
   /** performance.now() of the last VmHWM read */
   private sampledAt = -Infinity;
   /** an invocation waiting for this environment to finish closing out the one before (see acquire) */
@@ -157,6 +169,7 @@ export class Environment implements RuntimeApiTarget {
 
   /** Gives the environment its next invocation (delivered now if the runtime is waiting, else on its next poll). */
   assign(a: Assignment): void {
+    this.assignedAt = performance.now();
     this.current = a;
     this.state = 'busy';
     if (this.waiter && !this.waiter.cancelled()) this.deliver(this.waiter.deliver);
@@ -179,12 +192,18 @@ export class Environment implements RuntimeApiTarget {
   next(deliver: (e: DeliveredEvent) => void, cancelled: () => boolean): void {
     if (this.initDurationMs === undefined) {
       this.initDurationMs = performance.now() - this.perfStart;
+      this.pool.noteCold(this.key, this.initDurationMs);
       this.initTimer?.cancel();
       this.initTimer = undefined;
     }
     if (this.current && !this.current.delivered) return this.deliver(deliver);
-    if (this.state === 'starting') this.state = 'idle';
     this.waiter = { deliver, cancelled };
+    if (this.state === 'starting' && !this.pool.handOver(this)) this.state = 'idle';
+  }
+
+  chunk(requestId: string, data: Buffer): void {
+    const a = this.current;
+    if (a?.delivered && a.event.requestId === requestId) a.onChunk?.(data);
   }
 
   response(requestId: string, body: Buffer): boolean {
@@ -212,7 +231,7 @@ export class Environment implements RuntimeApiTarget {
     // VmHWM is the process's peak: a read per invocation costs an open/read/close of /proc, so a short
     // invocation reuses a recent reading (it cannot have touched more than a few MB in under a millisecond)
     const now = performance.now();
-    if (now - (a.deliveredAt ?? 0) >= 1 || now - this.sampledAt >= 100) this.sampleMemory();
+    if (now - (a.deliveredAt ?? 0) >= 1 || now - this.sampledAt >= 1000) this.sampleMemory();
     // stays busy until the invoker has written END/REPORT and calls release()
     a.done(outcome);
     return true;
@@ -221,6 +240,8 @@ export class Environment implements RuntimeApiTarget {
   /** The invocation is over: the environment is warm and free for the next one. */
   release(): void {
     if (this.state !== 'busy' || this.current) return;
+    if (this.assignedAt !== undefined) this.pool.noteRun(this.key, performance.now() - this.assignedAt);
+    this.assignedAt = undefined;
     const next = this.successor;
     if (next) {
       // handed straight to the invocation queued behind this one: still busy
@@ -228,8 +249,9 @@ export class Environment implements RuntimeApiTarget {
       this.lastUsed = this.pool.runtime.clock.now();
       return next(true);
     }
-    this.state = 'idle';
     this.lastUsed = this.pool.runtime.clock.now();
+    // an invocation waiting for a warm environment of this version gets it (still busy)
+    if (!this.pool.handOver(this)) this.state = 'idle';
   }
 
   // ---- failures ----
@@ -271,7 +293,10 @@ export class Environment implements RuntimeApiTarget {
     this.sampledAt = performance.now();
     if (this.statusFile) {
       try {
-        const text = fs.readFileSync(this.statusFile, 'latin1');
+        // the file stays open: a read at offset 0 renders it afresh (one syscall instead of open/read/close)
+        this.statusFd ??= fs.openSync(this.statusFile, 'r');
+        const n = fs.readSync(this.statusFd, STATUS_BUF, 0, STATUS_BUF.length, 0);
+        const text = STATUS_BUF.toString('latin1', 0, n);
         const i = text.indexOf('VmHWM:');
         if (i >= 0) {
           const kb = parseInt(text.slice(i + 6).trimStart(), 10);
@@ -299,6 +324,8 @@ export class Environment implements RuntimeApiTarget {
     this.state = 'dead';
     this.initTimer?.cancel();
     this.api?.close();
+    if (this.statusFd !== undefined) fs.close(this.statusFd, () => undefined);
+    this.statusFd = undefined;
     this.log.flush();
     this.pool.removed(this);
     const next = this.successor;
@@ -306,113 +333,5 @@ export class Environment implements RuntimeApiTarget {
     next?.(false);
     const dir = this.handle?.dir;
     if (dir) setTimeout(() => fs.rm(dir, { recursive: true, force: true }, () => undefined), 1000).unref();
-  }
-}
-
-/** Every environment of a Cumulus, grouped by function version and revision. */
-export class EnvironmentPool {
-  private readonly byKey = new Map<string, Environment[]>();
-  private sweeper: TimerHandle | undefined;
-
-  constructor(readonly runtime: Runtime) {
-    const idle = idleLimitMs();
-    this.sweeper = runtime.clock.setInterval(() => this.sweep(), Math.max(1000, Math.min(idle / 10, 30_000)));
-  }
-
-  static keyOf(fn: ResolvedFunction): string {
-    return `${fn.FunctionArn}:${fn.Version}:${fn.RevisionId}`;
-  }
-
-  /** A warm environment of this version and revision, or a new one (cold: the caller assigns its invocation,
-   *  then calls start()). */
-  acquire(fn: ResolvedFunction): { env: Environment; cold: boolean; queued?: boolean } {
-    const key = EnvironmentPool.keyOf(fn);
-    const list = this.byKey.get(key);
-    if (list) {
-      let pick: Environment | undefined;
-      let warming: Environment | undefined;
-      for (const e of list) {
-        if (e.state === 'idle' && !e.busy) {
-          pick = e;
-          break;
-        }
-        // a provisioned environment still initialising takes the invocation as soon as it is up
-        if (!warming && e.provisioned && e.state === 'starting' && !e.busy) warming = e;
-      }
-      if (pick ?? warming) return { env: (pick ?? warming)!, cold: false };
-      // One that has answered and only has END/REPORT to write (one turn of the event loop) is as good as
-      // free: on AWS it would be, as soon as its runtime asks for the next event. Queuing behind it spares a
-      // cold start whenever requests arrive in a burst with their environments' answers.
-      for (const e of list) if (e.closing) return { env: e, cold: false, queued: true };
-    } else this.retireOtherRevisions(fn);
-    const env = this.create(fn, key, false);
-    return { env, cold: true };
-  }
-
-  /** Keeps `n` environments of this version warm (provisioned concurrency). */
-  ensureProvisioned(fn: ResolvedFunction, n: number): void {
-    const key = EnvironmentPool.keyOf(fn);
-    const have = (this.byKey.get(key) ?? []).filter((e) => e.provisioned).length;
-    // each becomes idle (usable) once its runtime first polls for an event
-    for (let i = have; i < n; i++) void this.create(fn, key, true).start();
-  }
-
-  private create(fn: ResolvedFunction, key: string, provisioned: boolean): Environment {
-    const env = new Environment(this, fn, key, provisioned);
-    let list = this.byKey.get(key);
-    if (!list) this.byKey.set(key, (list = []));
-    list.push(env);
-    return env;
-  }
-
-  /** Environments of the same function version with another revision are never reused: retire them. */
-  private retireOtherRevisions(fn: ResolvedFunction): void {
-    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
-    for (const [key, list] of this.byKey) {
-      if (!key.startsWith(prefix)) continue;
-      for (const e of [...list]) if (!e.busy) e.retire();
-    }
-  }
-
-  removed(env: Environment): void {
-    const list = this.byKey.get(env.key);
-    if (!list) return;
-    const i = list.indexOf(env);
-    if (i >= 0) list.splice(i, 1);
-    if (!list.length) this.byKey.delete(env.key);
-  }
-
-  /** Retires environments idle for longer than the limit. */
-  sweep(): void {
-    const limit = idleLimitMs();
-    const now = this.runtime.clock.now();
-    for (const list of [...this.byKey.values()]) {
-      for (const e of [...list]) {
-        if (e.provisioned || e.busy) continue;
-        if (e.state === 'idle' && now - e.lastUsed >= limit) e.retire();
-        else if (now - e.createdAt >= (CREDENTIAL_SECONDS - 300) * 1000 && e.state === 'idle') e.retire();
-      }
-    }
-  }
-
-  /** Provisioned concurrency of a version was removed: its environments serve on demand and may idle out. */
-  releaseProvisioned(fn: ResolvedFunction): void {
-    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
-    for (const [key, list] of this.byKey) if (key.startsWith(prefix)) for (const e of list) e.provisioned = false;
-  }
-
-  /** Retires every environment of a function (all versions), e.g. when it is deleted. */
-  retireFunction(functionArn: string): void {
-    for (const [key, list] of [...this.byKey]) if (key.startsWith(`${functionArn}:`)) for (const e of [...list]) e.retire();
-  }
-
-  list(): Environment[] {
-    return [...this.byKey.values()].flat();
-  }
-
-  async stop(): Promise<void> {
-    this.sweeper?.cancel();
-    this.sweeper = undefined;
-    for (const e of this.list()) e.retire();
   }
 }

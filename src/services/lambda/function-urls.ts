@@ -14,6 +14,7 @@ import { accessKeyById, userByName } from '../iam/index.js';
 import { sessionByAccessKey } from '../sts/index.js';
 import { executionOf, runInvocation } from './invoke.js';
 import { functionUrlById, policyAllows, resolveFunction } from './resolve.js';
+import { UrlResponseStream } from './url-stream.js';
 
 const HOST = /^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?::\d+)?$/;
 const PATH_PREFIX = '/_aws/lambda-url/';
@@ -170,15 +171,25 @@ async function serve(runtime: Runtime, urlId: string, rawPath: string, req: Wire
     event.isBase64Encoded = !text;
   }
   const cors = corsHeaders(corsConfig, origin);
+  // RESPONSE_STREAM: what a streaming handler writes goes out as it comes (url-stream.ts)
+  const stream = cfg.InvokeMode === 'RESPONSE_STREAM' ? new UrlResponseStream(res, { 'x-amzn-requestid': requestId, ...cors }) : undefined;
   let result;
   try {
     const fn = resolveFunction(scope, cfg.FunctionName, cfg.Qualifier);
-    result = await runInvocation(executionOf(runtime), { fn, payload: Buffer.from(JSON.stringify(event)), qualifier: cfg.Qualifier, requestId });
+    result = await runInvocation(executionOf(runtime), { fn, payload: Buffer.from(JSON.stringify(event)), qualifier: cfg.Qualifier, requestId, onChunk: stream?.onChunk });
   } catch (err) {
+    if (stream?.started) {
+      stream.end();
+      return HANDLED;
+    }
     if (err instanceof AwsError && err.code === 'TooManyRequestsException') return message(res, 429, 'Rate Exceeded.', cors);
     if (err instanceof AwsError && err.status === 404) return message(res, 403, 'Forbidden');
     runtime.log.warn(`lambda: function URL ${urlId}: ${(err as Error)?.message}`);
     return send(res, 502, { 'content-type': 'application/json', ...cors }, JSON.stringify({ Message: 'Internal Server Error' }));
+  }
+  if (stream?.started) {
+    stream.end();
+    return HANDLED;
   }
   const base: Record<string, string> = { 'x-amzn-requestid': requestId, ...cors };
   if (result.functionError) return send(res, 502, { 'content-type': 'text/plain', ...base }, 'Internal Server Error');

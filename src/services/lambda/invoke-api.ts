@@ -5,6 +5,7 @@ import { AwsError } from '../../protocol/errors.js';
 import type { RequestContext, Runtime } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { enqueueEvent, stopAsync } from './async-invoke.js';
+import { startBackground, stopBackground } from './background.js';
 import { registerFunctionUrls } from './function-urls.js';
 import { createExecution, destroyExecution, type Execution, executionOf, MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, runInvocation } from './invoke.js';
 import { FaultError } from '../../server/faults.js';
@@ -187,6 +188,8 @@ export async function initExecution(runtime: Runtime): Promise<void> {
   registerLambdaTargets(runtime);
   registerFunctionUrls(runtime);
   registerStreamInvoke(runtime);
+  // the async queue a previous run left, the AWS/Usage metric and the /tmp watch
+  startBackground(runtime);
 }
 
 /** Provisioned concurrency becomes READY on the clock: start its environments then, not at the first invoke. */
@@ -210,7 +213,7 @@ function warmWhenReady(x: Execution, scope: { account: string; region: string },
 
 export async function stopExecution(runtime: Runtime): Promise<void> {
   try {
-    stopAsync(executionOf(runtime));
+    stopBackground(runtime);
   } catch {
     /* never started */
   }

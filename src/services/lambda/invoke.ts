@@ -5,7 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from '../../protocol/errors.js';
 import type { Runtime } from '../../server/context.js';
-import { type Assignment, type Environment, EnvironmentPool, type Outcome } from './environments.js';
+import { EnvironmentPool } from './env-pool.js';
+import type { Assignment, Environment, Outcome } from './environments.js';
 import { Concurrency, type ThrottleReason } from './invoke-concurrency.js';
 import { reportLine } from './lambda-logs.js';
 import { LambdaMetrics } from './lambda-metrics.js';
@@ -62,6 +63,8 @@ export interface InvocationRequest {
   cognitoIdentity?: string;
   tail?: boolean;
   requestId?: string;
+  /** a streamed response's pieces as the runtime sends them (InvokeWithResponseStream, streaming URLs) */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface InvocationResult {
@@ -176,7 +179,14 @@ export async function runInvocation(x: Execution, req: InvocationRequest): Promi
     }
     if (fn.ProvisionedConcurrentExecutions) x.pool.ensureProvisioned(fn, fn.ProvisionedConcurrentExecutions);
     let acquired = x.pool.acquire(fn);
-    while (acquired.queued) {
+    for (;;) {
+      if (acquired.wait) {
+        // every environment busy: one released soon is handed over, else a new one after the wait
+        const env = await acquired.wait;
+        acquired = env ? { env, cold: false } : x.pool.acquire(fn, false);
+        continue;
+      }
+      if (!acquired.queued) break;
       const env = acquired.env;
       if (await new Promise<boolean>((r) => env.follow(r))) break;
       acquired = x.pool.acquire(fn);
@@ -198,6 +208,7 @@ export async function runInvocation(x: Execution, req: InvocationRequest): Promi
         },
         timeoutMs: fn.Timeout * 1000,
         done: resolve,
+        onChunk: req.onChunk,
       };
       e.assign(a);
       if (acquired.cold) void e.start();
@@ -265,7 +276,7 @@ function closeOut(
   );
   if (req.tail) result.logResult = env.log.takeTail();
   if (env.state === 'busy') env.release();
-  x.metrics.invocation({ fn, resource, durationMs, error: result.functionError !== undefined, concurrent });
+  x.metrics.invocation({ fn, resource, durationMs, error: result.functionError !== undefined, concurrent, provisioned: env.provisioned });
 }
 
 /** An X-Ray trace header (Root=1-<epoch hex>-<24 hex>). */

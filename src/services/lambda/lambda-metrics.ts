@@ -1,7 +1,9 @@
 // AWS/Lambda metrics. Invocations are many and cheap, so datapoints are aggregated in memory per metric and
 // dimension set and published once per virtual second as statistic sets (what PutMetricData accepts), which
 // keeps the invoke path free of bus traffic. Dimension sets follow AWS: none (account level), FunctionName,
-// FunctionName+Resource, and FunctionName+Resource+ExecutedVersion for published versions.
+// FunctionName+Resource, and FunctionName+Resource+ExecutedVersion for published versions. Versions and aliases
+// with provisioned concurrency also get the Provisioned* metrics (FunctionName+Resource), emitted per
+// invocation as AWS does (read them with Maximum / Sum).
 import type { TimerHandle } from '../../clock/clock.js';
 import type { MetricDatum } from '../../events/bus.js';
 import type { Runtime } from '../../server/context.js';
@@ -28,12 +30,16 @@ export interface InvocationFigures {
   durationMs: number;
   error: boolean;
   concurrent: { account: number; unreserved: number; fn: number };
+  /** whether a provisioned environment served it (when the invoker knows; else inferred from the concurrency) */
+  provisioned?: boolean;
 }
 
 export class LambdaMetrics {
   private readonly scopes = new Map<string, { account: string; region: string; aggs: Map<string, Agg> }>();
   private timer: TimerHandle | undefined;
   private windowStart = 0;
+  /** the most invocations in flight per account and region since the last usage sample */
+  private readonly peaks = new Map<string, number>();
 
   constructor(private readonly runtime: Runtime) {}
 
@@ -73,6 +79,33 @@ export class LambdaMetrics {
     this.add(f.fn, 'ConcurrentExecutions', [], 'Count', f.concurrent.account);
     this.add(f.fn, 'ConcurrentExecutions', [{ Name: 'FunctionName', Value: f.fn.FunctionName }], 'Count', f.concurrent.fn);
     this.add(f.fn, 'UnreservedConcurrentExecutions', [], 'Count', f.concurrent.unreserved);
+    const sk = `${f.fn.account}/${f.fn.region}`;
+    if (f.concurrent.account > (this.peaks.get(sk) ?? 0)) this.peaks.set(sk, f.concurrent.account);
+    const allocated = f.fn.ProvisionedConcurrentExecutions;
+    if (allocated) this.provisioned(f, allocated);
+  }
+
+  /** Provisioned concurrency: served by a provisioned environment, or spilled over to on-demand ones. */
+  private provisioned(f: InvocationFigures, allocated: number): void {
+    const onProvisioned = f.provisioned ?? f.concurrent.fn <= allocated;
+    // the count of provisioned environments busy when this one ran (all of them, when it spilled over)
+    const busy = onProvisioned ? Math.min(Math.max(1, f.concurrent.fn), allocated) : allocated;
+    const dims = [
+      { Name: 'FunctionName', Value: f.fn.FunctionName },
+      { Name: 'Resource', Value: f.resource },
+    ];
+    this.add(f.fn, 'ProvisionedConcurrencyInvocations', dims, 'Count', onProvisioned ? 1 : 0);
+    this.add(f.fn, 'ProvisionedConcurrencySpilloverInvocations', dims, 'Count', onProvisioned ? 0 : 1);
+    this.add(f.fn, 'ProvisionedConcurrentExecutions', dims, 'Count', busy);
+    this.add(f.fn, 'ProvisionedConcurrencyUtilization', dims, 'None', busy / allocated);
+  }
+
+  /** The peak of invocations in flight in a scope since the last call (AWS/Usage samples it every minute). */
+  takePeak(account: string, region: string): number {
+    const sk = `${account}/${region}`;
+    const peak = this.peaks.get(sk) ?? 0;
+    this.peaks.delete(sk);
+    return peak;
   }
 
   throttle(fn: ResolvedFunction, resource: string): void {

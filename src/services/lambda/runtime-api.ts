@@ -2,10 +2,16 @@
 // poll that returns the next event), POST invocation/{id}/response and /error, POST init/error.
 // Each environment gets its own listener on 127.0.0.1 (a port picked by the OS): AWS_LAMBDA_RUNTIME_API is
 // then a plain host:port, as every runtime client expects, and a request can only ever speak for the
-// environment it belongs to. Connections are kept alive, so a warm invoke costs two small requests on one
-// socket.
-import http from 'node:http';
+// environment it belongs to.
+// The listener is a lean HTTP/1.1 server over net (runtime-api-http.ts) rather than node:http: a warm
+// invoke is two small exchanges on one kept-alive socket, and the invoke path pays for every write and
+// every wake-up of the runtime process. A runtime that pipelines (Cumulus's Node runtime sends its response
+// and the next invocation/next in one segment) gets the response's 202 in the same write as its next
+// event, so each invoke wakes it once; a runtime that waits for the 202 gets it as soon as its caller has
+// been answered.
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { type ParsedRequest, RuntimeConnection } from './runtime-api-http.js';
 
 const PREFIX = '/2018-06-01/runtime/';
 /** the most a function may answer (AWS: 6 MB plus a little framing) */
@@ -31,6 +37,9 @@ export interface RuntimeApiTarget {
   /** the response was bigger than the limit: the invocation fails */
   responseTooLarge(requestId: string, size: number): boolean;
   initError(body: Buffer, errorType: string | undefined): void;
+  /** a piece of a streamed response (Lambda-Runtime-Function-Response-Mode: streaming) as it arrives; the
+   *  whole body still comes to response() at its end */
+  chunk?(requestId: string, data: Buffer): void;
 }
 
 export interface RuntimeApiServer {
@@ -39,55 +48,37 @@ export interface RuntimeApiServer {
   close(): void;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+const ACCEPTED = JSON.stringify({ status: 'OK' });
+const notFound = (c: RuntimeConnection) => c.answer(404, JSON.stringify({ errorMessage: 'Not found', errorType: 'NotFound' }));
+const unknownRequest = (c: RuntimeConnection, id: string) =>
+  c.answer(400, JSON.stringify({ errorMessage: `Invalid request ID: ${id}`, errorType: 'InvalidRequestID' }));
 
-function answer(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
+/** The event as invocation/next answers it: head and payload, written together. */
+function eventHead(event: DeliveredEvent): string {
+  let head =
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${event.payload.length}\r\n` +
+    `Lambda-Runtime-Aws-Request-Id: ${event.requestId}\r\nLambda-Runtime-Deadline-Ms: ${event.deadlineMs}\r\n` +
+    `Lambda-Runtime-Invoked-Function-Arn: ${event.invokedFunctionArn}\r\nLambda-Runtime-Trace-Id: ${event.traceId}\r\n`;
+  if (event.clientContext) head += `Lambda-Runtime-Client-Context: ${oneLine(event.clientContext)}\r\n`;
+  if (event.cognitoIdentity) head += `Lambda-Runtime-Cognito-Identity: ${oneLine(event.cognitoIdentity)}\r\n`;
+  return `${head}\r\n`;
 }
 
-const ACCEPTED_BODY = Buffer.from(JSON.stringify({ status: 'OK' }));
-const ACCEPTED_HEADERS = { ...JSON_HEADERS, 'content-length': String(ACCEPTED_BODY.length) };
-const accepted = (res: http.ServerResponse) => {
-  res.writeHead(202, ACCEPTED_HEADERS);
-  res.end(ACCEPTED_BODY);
-};
-/** After a response or error: the invoker answers its caller in this turn (microtasks); the runtime's 202
- *  goes out after that, so the caller is not kept waiting behind a write that wakes the runtime. */
-const acceptedAfterCaller = (res: http.ServerResponse) => void setImmediate(() => res.destroyed || accepted(res));
-const unknownRequest = (res: http.ServerResponse, id: string) =>
-  answer(res, 400, { errorMessage: `Invalid request ID: ${id}`, errorType: 'InvalidRequestID' });
-
-/** Reads a body up to `limit` bytes; resolves with undefined (and the size seen) past it. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ body?: Buffer; size: number }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > limit ? { size } : { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), size }));
-    req.on('error', () => resolve({ size }));
-  });
-}
-
-function headerOf(req: http.IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+/** A header value cannot carry line breaks (JSON text may, between tokens: they mean nothing there). */
+const oneLine = (v: string) => (/[\r\n]/.test(v) ? v.replace(/[\r\n]+/g, ' ') : v);
 
 export function startRuntimeApi(target: RuntimeApiTarget): Promise<RuntimeApiServer> {
-  const server = http.createServer({ keepAlive: true, keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
-    route(target, req, res).catch(() => {
-      if (!res.headersSent) answer(res, 500, { errorMessage: 'Internal error', errorType: 'ServiceException' });
-      else res.destroy();
-    });
+  const connections = new Set<RuntimeConnection>();
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    const c = new RuntimeConnection(
+      socket,
+      MAX_RESPONSE_BYTES,
+      (r) => route(target, c, r),
+      (r) => streamSink(target, r),
+    );
+    connections.add(c);
+    socket.once('close', () => connections.delete(c));
   });
-  // a long poll may wait for hours between invokes
-  server.keepAliveTimeout = 0;
-  server.timeout = 0;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -97,75 +88,72 @@ export function startRuntimeApi(target: RuntimeApiTarget): Promise<RuntimeApiSer
         address: `127.0.0.1:${port}`,
         close: () => {
           server.close();
-          server.closeAllConnections();
+          for (const c of connections) c.destroy();
+          connections.clear();
         },
       });
     });
   });
 }
 
-async function route(target: RuntimeApiTarget, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const url = req.url ?? '/';
-  if (!url.startsWith(PREFIX)) {
-    req.resume();
-    return answer(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
+/** A streamed response is handed over piece by piece as the runtime writes it. */
+function streamSink(target: RuntimeApiTarget, req: ParsedRequest): ((data: Buffer) => void) | undefined {
+  if (!target.chunk || req.method !== 'POST' || (req.header('lambda-runtime-function-response-mode') ?? '').toLowerCase() !== 'streaming') return undefined;
+  const m = STREAMED.exec(req.url);
+  if (!m) return undefined;
+  let id: string;
+  try {
+    id = decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
   }
+  return (data) => target.chunk!(id, data);
+}
+
+const STREAMED = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/response$/;
+
+function route(target: RuntimeApiTarget, c: RuntimeConnection, req: ParsedRequest): void {
+  const url = req.url;
+  if (!url.startsWith(PREFIX)) return notFound(c);
   const rest = url.slice(PREFIX.length);
   if (req.method === 'GET' && rest === 'invocation/next') {
-    req.resume();
-    let closed = false;
-    res.on('close', () => (closed = true));
+    const slot = c.reserve();
     target.next(
-      (event) => {
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          'content-length': String(event.payload.length),
-          'lambda-runtime-aws-request-id': event.requestId,
-          'lambda-runtime-deadline-ms': String(event.deadlineMs),
-          'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-          'lambda-runtime-trace-id': event.traceId,
-        };
-        if (event.clientContext) headers['lambda-runtime-client-context'] = event.clientContext;
-        if (event.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = event.cognitoIdentity;
-        res.writeHead(200, headers);
-        res.end(event.payload);
-      },
-      () => closed || res.destroyed,
+      (event) => c.fill(slot, eventHead(event), event.payload),
+      () => c.closed,
     );
     return;
   }
-  if (req.method !== 'POST') {
-    req.resume();
-    return answer(res, 405, { errorMessage: 'Method not allowed', errorType: 'MethodNotAllowed' });
-  }
+  if (req.method !== 'POST') return c.answer(405, JSON.stringify({ errorMessage: 'Method not allowed', errorType: 'MethodNotAllowed' }));
   if (rest === 'init/error') {
-    const { body } = await readBody(req, MAX_RESPONSE_BYTES);
-    target.initError(body ?? Buffer.alloc(0), headerOf(req, 'lambda-runtime-function-error-type'));
-    return accepted(res);
+    target.initError(req.body ?? Buffer.alloc(0), req.header('lambda-runtime-function-error-type'));
+    return c.answer(202, ACCEPTED);
   }
   const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
-  if (!m) {
-    req.resume();
-    return answer(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
+  if (!m) return notFound(c);
+  let id: string;
+  try {
+    id = decodeURIComponent(m[1]!);
+  } catch {
+    return unknownRequest(c, m[1]!);
   }
-  const id = decodeURIComponent(m[1]!);
-  const { body, size } = await readBody(req, MAX_RESPONSE_BYTES);
+  const { body, size } = req;
   if (m[2] === 'response') {
     if (!body) {
-      if (!target.responseTooLarge(id, size)) return unknownRequest(res, id);
-      return answer(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
+      if (!target.responseTooLarge(id, size)) return unknownRequest(c, id);
+      return c.answer(413, JSON.stringify({ errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' }));
     }
     // a streamed response that failed midway carries its error in trailers
-    const trailerType = req.trailers['lambda-runtime-function-error-type'];
+    const trailerType = req.trailer('lambda-runtime-function-error-type');
     if (trailerType) {
-      const detail = req.trailers['lambda-runtime-function-error-body'];
+      const detail = req.trailer('lambda-runtime-function-error-body');
       const errBody = detail ? Buffer.from(detail, 'base64') : Buffer.from(JSON.stringify({ errorType: trailerType, errorMessage: '' }));
-      if (!target.error(id, errBody, trailerType)) return unknownRequest(res, id);
-      return accepted(res);
+      if (!target.error(id, errBody, trailerType)) return unknownRequest(c, id);
+      return c.answer(202, ACCEPTED);
     }
-    if (!target.response(id, body)) return unknownRequest(res, id);
-    return acceptedAfterCaller(res);
+    if (!target.response(id, body)) return unknownRequest(c, id);
+    return c.answer(202, ACCEPTED, true);
   }
-  if (!target.error(id, body ?? Buffer.alloc(0), headerOf(req, 'lambda-runtime-function-error-type'))) return unknownRequest(res, id);
-  return acceptedAfterCaller(res);
+  if (!target.error(id, body ?? Buffer.alloc(0), req.header('lambda-runtime-function-error-type'))) return unknownRequest(c, id);
+  return c.answer(202, ACCEPTED, true);
 }

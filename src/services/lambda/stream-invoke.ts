@@ -1,19 +1,25 @@
 // InvokeWithResponseStream. Its answer is an AWS event stream (binary frames: PayloadChunk … InvokeComplete),
-// which the generic REST serializer does not write, so it is served as a data plane on its REST route. The
-// function's answer is sent as it arrives from the Runtime API (one chunk today: the runtime's response
-// body), then InvokeComplete carries the error (if any) and the log tail.
-import { parseInput } from '../../protocol/wire.js';
+// which the generic REST serializer does not write, so it is served as a data plane on its REST route. A
+// streaming handler's chunks (the runtime POSTs its response chunked, Lambda-Runtime-Function-Response-Mode:
+// streaming) are sent as PayloadChunk events as they arrive from the Runtime API; a buffered handler's answer
+// is one PayloadChunk. InvokeComplete then carries the error (if any, also one raised mid-stream) and the log tail.
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { crc32 } from 'node:zlib';
 import { AwsError } from '../../protocol/errors.js';
 import { credentialOf, identify, type WireRequest } from '../../protocol/identify.js';
 import { requestId as newRequestId } from '../../protocol/ids.js';
+import { parseInput } from '../../protocol/wire.js';
 import type { Runtime } from '../../server/context.js';
 import { HANDLED } from '../../server/http-planes.js';
 import { accessKeyById } from '../iam/index.js';
 import { sessionByAccessKey } from '../sts/index.js';
 import { eventPayload, target, tooLarge } from './invoke-api.js';
-import { executionOf, MAX_SYNC_PAYLOAD, runInvocation } from './invoke.js';
+import { executionOf, type InvocationRequest, MAX_SYNC_PAYLOAD, runInvocation } from './invoke.js';
+
+/** An invocation whose streamed response is handed over chunk by chunk as the runtime sends it (onChunk is
+ *  honoured once invoke.ts passes it to the environment: see the report of this change). */
+export type StreamingRequest = InvocationRequest & { onChunk?: (chunk: Buffer) => void };
 
 const ROUTE = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations\/?$/;
 
@@ -97,16 +103,37 @@ async function serve(runtime: Runtime, req: WireRequest, res: http.ServerRespons
       return HANDLED;
     }
     const payload = eventPayload(req.body);
-    const result = await runInvocation(executionOf(runtime), { fn, payload, qualifier, tail: h('x-amz-log-type') === 'Tail' });
-    res.writeHead(200, {
-      'content-type': 'application/vnd.amazon.eventstream',
-      'x-amz-executed-version': result.executedVersion,
-      'x-amzn-requestid': result.requestId,
-      'transfer-encoding': 'chunked',
-    });
-    if (!result.functionError && result.payload.length) {
-      res.write(eventFrame({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, result.payload));
-    }
+    const requestId = randomUUID();
+    let started = false;
+    const begin = () => {
+      if (started) return;
+      started = true;
+      res.writeHead(200, {
+        'content-type': 'application/vnd.amazon.eventstream',
+        'x-amz-executed-version': fn.Version,
+        'x-amzn-requestid': requestId,
+        'transfer-encoding': 'chunked',
+      });
+    };
+    const chunkFrame = (b: Buffer) => eventFrame({ ':event-type': 'PayloadChunk', ':content-type': 'application/octet-stream', ':message-type': 'event' }, b);
+    let streamed = false;
+    const invocation: StreamingRequest = {
+      fn,
+      payload,
+      qualifier,
+      requestId,
+      tail: h('x-amz-log-type') === 'Tail',
+      onChunk: (chunk) => {
+        if (!chunk.length || res.destroyed) return;
+        begin();
+        streamed = true;
+        res.write(chunkFrame(chunk));
+      },
+    };
+    const result = await runInvocation(executionOf(runtime), invocation);
+    begin();
+    // a buffered answer (or a runtime that does not stream) arrives whole
+    if (!streamed && !result.functionError && result.payload.length) res.write(chunkFrame(result.payload));
     const complete: Record<string, string> = {};
     if (result.functionError) {
       complete.ErrorCode = result.errorType ?? 'Unhandled';
@@ -121,6 +148,10 @@ async function serve(runtime: Runtime, req: WireRequest, res: http.ServerRespons
     res.end(eventFrame({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(complete))));
     return HANDLED;
   } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return HANDLED;
+    }
     if (err instanceof AwsError) return sendError(res, err);
     runtime.log.error(`lambda: InvokeWithResponseStream: ${(err as Error)?.stack ?? String(err)}`);
     return sendError(res, new AwsError('ServiceException', 'The AWS Lambda service encountered an internal error.', { status: 500, sender: false }));

@@ -1,0 +1,239 @@
+// The execution environments of a Cumulus, grouped by function version and revision: a warm one for each
+// invocation when there is one, else (see envWaitMs) a busy one soon released, else a new one; provisioned
+// concurrency kept warm; idle and outdated environments retired.
+import type { TimerHandle } from '../../clock/clock.js';
+import type { Runtime } from '../../server/context.js';
+import { CREDENTIAL_SECONDS, Environment, idleLimitMs } from './environments.js';
+import type { ResolvedFunction } from './resolved-function.js';
+
+/**
+ * Scale-out on a machine of few cores. An invocation that finds every warm environment of its version busy
+ * waits for one of them to be released when that is expected within CUMULUS_LAMBDA_ENV_WAIT_MS (real ms,
+ * default 10; 0 scales out at once, one environment per concurrent invocation, as AWS does): from the
+ * version's recent invocation times, the environments busy and the invocations already waiting. Before any
+ * invocation of the version has finished (a first burst), it waits at most as long as a cold start of the
+ * version takes (FIRST_WAIT_MS until one has been measured; while its first environment is still starting,
+ * the wait goes on until it is up). Otherwise, or when the wait runs out, it gets a
+ * new environment. A cold start costs far more than a short wait (a process, a runtime, the handler's
+ * init), and a burst of short invocations is served sooner by a few warm environments than by as many
+ * processes as there are callers, each competing for the same cores; an invocation that needs another
+ * environment (its version's invocations are long, or many are waiting) still gets one.
+ */
+export function envWaitMs(): number {
+  const ms = Number(process.env.CUMULUS_LAMBDA_ENV_WAIT_MS ?? 10);
+  return Number.isFinite(ms) && ms >= 0 ? ms : 10;
+}
+
+/** the longest a first burst waits for the version's first environments (real ms) */
+const FIRST_WAIT_MS = 250;
+
+/** Recent timings of a version's environments (real ms, moving averages). */
+interface VersionTimings {
+  /** from assignment to release: what a waiting invocation waits per invocation ahead of it */
+  runMs?: number;
+  /** from process start to the runtime's first poll */
+  coldMs?: number;
+}
+
+const average = (prev: number | undefined, sample: number) => (prev === undefined ? sample : prev * 0.8 + sample * 0.2);
+
+export type Acquired = { env: Environment; cold: boolean; queued?: boolean; wait?: undefined } | { wait: Promise<Environment | undefined>; env?: undefined };
+
+interface Waiter {
+  /** an environment handed over, or undefined when the pool stops */
+  take(env: Environment | undefined): void;
+}
+
+/** Every environment of a Cumulus, grouped by function version and revision. */
+export class EnvironmentPool {
+  private readonly byKey = new Map<string, Environment[]>();
+  /** invocations waiting for a busy environment of their version to be released (see envWaitMs) */
+  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly timings = new Map<string, VersionTimings>();
+  private stopped = false;
+  private sweeper: TimerHandle | undefined;
+
+  constructor(readonly runtime: Runtime) {
+    const idle = idleLimitMs();
+    this.sweeper = runtime.clock.setInterval(() => this.sweep(), Math.max(1000, Math.min(idle / 10, 30_000)));
+  }
+
+  static keyOf(fn: ResolvedFunction): string {
+    return `${fn.FunctionArn}:${fn.Version}:${fn.RevisionId}`;
+  }
+
+  /** A warm environment of this version and revision, or a new one (cold: the caller assigns its invocation,
+   *  then calls start()). */
+  acquire(fn: ResolvedFunction, mayWait = true): Acquired {
+    if (this.stopped) throw new Error('Lambda execution is stopping');
+    const key = EnvironmentPool.keyOf(fn);
+    const list = this.byKey.get(key);
+    if (list) {
+      let pick: Environment | undefined;
+      let warming: Environment | undefined;
+      for (const e of list) {
+        if (e.state === 'idle' && !e.busy) {
+          pick = e;
+          break;
+        }
+        // a provisioned environment still initialising takes the invocation as soon as it is up
+        if (!warming && e.provisioned && e.state === 'starting' && !e.busy) warming = e;
+      }
+      if (pick ?? warming) return { env: (pick ?? warming)!, cold: false };
+      // One that has answered and only has END/REPORT to write (one turn of the event loop) is as good as
+      // free: on AWS it would be, as soon as its runtime asks for the next event. Queuing behind it spares a
+      // cold start whenever requests arrive in a burst with their environments' answers.
+      for (const e of list) if (e.closing) return { env: e, cold: false, queued: true };
+      // all busy: wait for one of them to be released when that is expected soon (see envWaitMs)
+      const wait = mayWait ? this.waitBudget(key, list) : 0;
+      if (wait > 0) return { wait: this.waitFor(key, wait) };
+    } else this.retireOtherRevisions(fn);
+    const env = this.create(fn, key, false);
+    return { env, cold: true };
+  }
+
+  /** How long an invocation should wait for a busy environment of this version (0: start a new one now). */
+  private waitBudget(key: string, list: Environment[]): number {
+    const budget = envWaitMs();
+    if (!budget) return 0;
+    let busy = 0;
+    for (const e of list) if (e.state === 'busy') busy++;
+    if (!busy) return 0;
+    const t = this.timings.get(key);
+    const cold = Math.max(budget, Math.min(t?.coldMs ?? FIRST_WAIT_MS, FIRST_WAIT_MS));
+    if (t?.runMs === undefined) return cold;
+    const ahead = (this.waiting.get(key)?.length ?? 0) + 1;
+    return (t.runMs * ahead) / busy <= budget ? cold : 0;
+  }
+
+  /** Timings for the wait decision: an invocation's time in its environment, a cold start's. */
+  noteRun(key: string, ms: number): void {
+    const t = this.timings.get(key) ?? this.timings.set(key, {}).get(key)!;
+    t.runMs = average(t.runMs, ms);
+  }
+
+  noteCold(key: string, ms: number): void {
+    const t = this.timings.get(key) ?? this.timings.set(key, {}).get(key)!;
+    t.coldMs = average(t.coldMs, ms);
+  }
+
+  /** Resolves with an environment of `key` handed over on its release, or undefined after `ms`. */
+  private waitFor(key: string, ms: number): Promise<Environment | undefined> {
+    return new Promise((resolve) => {
+      let queue = this.waiting.get(key);
+      if (!queue) this.waiting.set(key, (queue = []));
+      const w: Waiter = {
+        take: (env) => {
+          clearTimeout(timer);
+          resolve(env);
+        },
+      };
+      const expire = () => {
+        const t = this.timings.get(key);
+        const list = this.byKey.get(key) ?? [];
+        // a first burst waits for the version's first environment to come up, however long that takes; later,
+        // an invocation keeps waiting while the ones ahead of it are expected to be through within the budget
+        const starting = t?.coldMs === undefined && list.some((e) => e.initDurationMs === undefined && e.state !== 'dead');
+        const busy = list.filter((e) => e.state === 'busy').length;
+        const ahead = (this.waiting.get(key)?.indexOf(w) ?? 0) + 1;
+        if (starting || (t?.runMs !== undefined && busy > 0 && (t.runMs * ahead) / busy <= envWaitMs())) {
+          timer = setTimeout(expire, ms);
+          timer.unref();
+          return;
+        }
+        const q = this.waiting.get(key);
+        const i = q ? q.indexOf(w) : -1;
+        if (i >= 0) q!.splice(i, 1);
+        if (q && !q.length) this.waiting.delete(key);
+        resolve(undefined);
+      };
+      let timer = setTimeout(expire, ms);
+      timer.unref();
+      queue.push(w);
+    });
+  }
+
+  /** An environment just became free: the longest waiting invocation of its version takes it (true). */
+  handOver(env: Environment): boolean {
+    const q = this.waiting.get(env.key);
+    const w = q?.shift();
+    if (!w) return false;
+    if (!q!.length) this.waiting.delete(env.key);
+    env.state = 'busy';
+    w.take(env);
+    return true;
+  }
+
+  /** Keeps `n` environments of this version warm (provisioned concurrency). */
+  ensureProvisioned(fn: ResolvedFunction, n: number): void {
+    const key = EnvironmentPool.keyOf(fn);
+    const have = (this.byKey.get(key) ?? []).filter((e) => e.provisioned).length;
+    // each becomes idle (usable) once its runtime first polls for an event
+    for (let i = have; i < n; i++) void this.create(fn, key, true).start();
+  }
+
+  private create(fn: ResolvedFunction, key: string, provisioned: boolean): Environment {
+    const env = new Environment(this, fn, key, provisioned);
+    let list = this.byKey.get(key);
+    if (!list) this.byKey.set(key, (list = []));
+    list.push(env);
+    return env;
+  }
+
+  /** Environments of the same function version with another revision are never reused: retire them. */
+  private retireOtherRevisions(fn: ResolvedFunction): void {
+    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
+    for (const [key, list] of this.byKey) {
+      if (!key.startsWith(prefix)) continue;
+      for (const e of [...list]) if (!e.busy) e.retire();
+    }
+  }
+
+  removed(env: Environment): void {
+    const list = this.byKey.get(env.key);
+    if (!list) return;
+    const i = list.indexOf(env);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.byKey.delete(env.key);
+  }
+
+  /** Retires environments idle for longer than the limit. */
+  sweep(): void {
+    const limit = idleLimitMs();
+    const now = this.runtime.clock.now();
+    for (const list of [...this.byKey.values()]) {
+      for (const e of [...list]) {
+        if (e.provisioned || e.busy) continue;
+        if (e.state === 'idle' && now - e.lastUsed >= limit) e.retire();
+        else if (now - e.createdAt >= (CREDENTIAL_SECONDS - 300) * 1000 && e.state === 'idle') e.retire();
+      }
+    }
+  }
+
+  /** Provisioned concurrency of a version was removed: its environments serve on demand and may idle out. */
+  releaseProvisioned(fn: ResolvedFunction): void {
+    const prefix = `${fn.FunctionArn}:${fn.Version}:`;
+    for (const [key, list] of this.byKey) if (key.startsWith(prefix)) for (const e of list) e.provisioned = false;
+  }
+
+  /** Retires every environment of a function (all versions), e.g. when it is deleted. */
+  retireFunction(functionArn: string): void {
+    for (const key of [...this.timings.keys()]) if (key.startsWith(`${functionArn}:`)) this.timings.delete(key);
+    for (const [key, list] of [...this.byKey]) if (key.startsWith(`${functionArn}:`)) for (const e of [...list]) e.retire();
+  }
+
+  list(): Environment[] {
+    return [...this.byKey.values()].flat();
+  }
+
+  async stop(): Promise<void> {
+    this.sweeper?.cancel();
+    this.sweeper = undefined;
+    this.stopped = true;
+    for (const e of this.list()) e.retire();
+    // invocations still waiting fail (acquire throws once stopped) rather than start environments
+    const waiters = [...this.waiting.values()].flat();
+    this.waiting.clear();
+    for (const w of waiters) w.take(undefined);
+  }
+}
