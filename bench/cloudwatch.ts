@@ -2,7 +2,8 @@
 // (1) PutMetricData datapoints per second (1,000 datums a call, several calls in flight), which also fills
 // the store with 1,000,000 datapoints over 1,000 metrics; (2) GetMetricData p50/p95 over that store
 // (five metrics over 16 hours at 5-minute periods plus an expression; and a SEARCH over all 1,000 metrics);
-// (3) the CPU time Cumulus spends evaluating 10,000 alarms in one minute of the clock (from /proc/PID/stat).
+// (3) the CPU time Cumulus spends evaluating 10,000 alarms in each of six minutes of the clock (from
+// /proc/PID/stat): in the first nearly every alarm changes state, in the last none.
 //   node dist/bench/cloudwatch.js [--datapoints 1000000] [--metrics 1000] [--alarms 10000] [--concurrency 4] [--cpu-prof DIR]
 // Prints human lines on stderr and a JSON line last on stdout. Targets (issue 6): PutMetricData at least
 // 20,000 datapoints/s, GetMetricData p50 at most 100 ms over 1,000,000 datapoints, 10,000 alarms evaluated
@@ -75,8 +76,10 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): P
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cumulus-bench-cw-'));
   const port = await freePort();
+  // a slow clock: no minute passes while the bench sets up (alarms would change state before the measured
+  // minutes); the measured minutes are advanced by hand
   const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn', '--data-dir', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--clock-speed', '0.001', '--log-level', 'warn', '--data-dir', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -167,15 +170,20 @@ async function main(): Promise<void> {
     });
     const alarmSetup = (performance.now() - ta) / 1000;
     log(`PutMetricAlarm: ${ALARMS.toLocaleString()} alarms in ${alarmSetup.toFixed(1)} s (${Math.round(ALARMS / alarmSetup)} calls/s)`);
-    const minutes = 3;
+    // In the first minute 9 in 10 alarms leave INSUFFICIENT_DATA (a state change each: record, history item,
+    // EventBridge event); in the next four the last datapoints age out of the windows of the 2- to 5-period
+    // alarms (12 to 19 in 100 change); in the sixth nothing changes. EventBridge routes the events after the
+    // advance returns: a health call queued behind that work makes it count in its minute.
+    const minutes = 6;
     const cpu: number[] = [];
     for (let m = 0; m < minutes; m++) {
       const before = cpuSeconds(child.pid!);
       await fetch(`${url}/_cumulus/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds: 60 }) });
+      await fetch(`${url}/_cumulus/health`);
       cpu.push(cpuSeconds(child.pid!) - before);
     }
     const alarmCpu = Math.round(Math.max(...cpu) * 1000) / 1000;
-    log(`Alarm evaluation: ${ALARMS.toLocaleString()} alarms, CPU per clock minute ${cpu.map((x) => x.toFixed(2)).join(' / ')} s (target <= 1 s)`);
+    log(`Alarm evaluation: ${ALARMS.toLocaleString()} alarms, CPU per clock minute ${cpu.map((x) => x.toFixed(2)).join(' / ')} s (first: 90 % change state, then 12-19 %, last: none; target <= 1 s)`);
     const result = {
       putMetricDataDatapointsPerSecond: putRate,
       putMetricDataDatapointsPerCumulusCpuSecond: perCpuSecond,
@@ -188,6 +196,7 @@ async function main(): Promise<void> {
       alarms: ALARMS,
       putMetricAlarmCallsPerSecond: Math.round(ALARMS / alarmSetup),
       alarmEvaluationCpuSecondsPerMinute: alarmCpu,
+      alarmCpuSecondsPerMinute: cpu.map((x) => Math.round(x * 100) / 100),
       targets: { putMetricData: putRate >= 20_000, getMetricData: pct(times, 50) <= 100, alarms: alarmCpu <= 1 },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

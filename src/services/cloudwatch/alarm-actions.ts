@@ -2,7 +2,7 @@
 // actions of the new state (only when ActionsEnabled), each outcome recorded as an Action history item.
 import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
-import { type AlarmRecord, type AnyAlarm, type StateValue, addHistory, alarmOf, alarmTable, awsJsonTime } from './alarm-store.js';
+import { type AlarmRecord, type AnyAlarm, type StateValue, addHistory, alarmOf, awsJsonTime, isoToAwsJson, saveAlarm } from './alarm-store.js';
 
 const REGION_NAMES: Record<string, string> = {
   'us-east-1': 'US East (N. Virginia)',
@@ -21,6 +21,8 @@ export interface NewState {
   state: StateValue;
   reason: string;
   reasonData?: string;
+  /** reasonData as alarm history embeds it (parsed and written again), when the caller has it already */
+  reasonDataJson?: string;
 }
 
 function parseJsonOr(text: string | undefined): unknown {
@@ -32,6 +34,16 @@ function parseJsonOr(text: string | undefined): unknown {
   }
 }
 
+/** The reason data of each alarm's current state as history embeds it, so the next change need not parse it. */
+const embedded = new WeakMap<AnyAlarm, { reasonData: string; json: string }>();
+
+/** A state as a StateUpdate history item shows it: {"stateValue","stateReason","stateReasonData"} (the reason
+ * data as JSON, or as a string when it is not JSON). */
+function historyState(value: string, reason: string, reasonData: string | undefined, json: string | undefined): string {
+  const head = `{"stateValue":${JSON.stringify(value)},"stateReason":${JSON.stringify(reason)}`;
+  return reasonData ? `${head},"stateReasonData":${json ?? JSON.stringify(parseJsonOr(reasonData))}}` : `${head}}`;
+}
+
 /** Applies a state change (no-op when the state is the same). Returns true when it changed. */
 export function transition(runtime: RT, scope: Scope, record: AlarmRecord, next: NewState): boolean {
   const a = alarmOf(record);
@@ -39,36 +51,35 @@ export function transition(runtime: RT, scope: Scope, record: AlarmRecord, next:
   if (previous.value === next.state) return false;
   const now = runtime.clock.now();
   const iso = new Date(now).toISOString();
+  const known = embedded.get(a);
+  const previousJson = previous.reasonData && known?.reasonData === previous.reasonData ? known.json : undefined;
+  // all five, in this order, even when undefined (alarm-state.ts puts a state row back the same way)
   a.StateValue = next.state;
   a.StateReason = next.reason;
   a.StateReasonData = next.reasonData;
   a.StateUpdatedTimestamp = iso;
   a.StateTransitionedTimestamp = iso;
-  alarmTable(runtime).put(scope, a.AlarmName!, record);
+  saveAlarm(runtime, scope, a.AlarmName!, record);
 
-  const stateJson = (s: { value: string; reason: string; reasonData?: string }) => ({
-    stateValue: s.value,
-    stateReason: s.reason,
-    ...(s.reasonData ? { stateReasonData: parseJsonOr(s.reasonData) } : {}),
-  });
+  let nextJson = next.reasonDataJson;
+  if (next.reasonData && nextJson === undefined) nextJson = JSON.stringify(parseJsonOr(next.reasonData));
+  if (next.reasonData) embedded.set(a, { reasonData: next.reasonData, json: nextJson! });
   addHistory(runtime, scope, {
     AlarmName: a.AlarmName,
     AlarmType: record.type,
     Timestamp: iso,
     HistoryItemType: 'StateUpdate',
     HistorySummary: `Alarm updated from ${previous.value} to ${next.state}`,
-    HistoryData: JSON.stringify({
-      version: '1.0',
-      oldState: stateJson(previous),
-      newState: stateJson({ value: next.state, reason: next.reason, reasonData: next.reasonData }),
-    }),
+    HistoryData:
+      `{"version":"1.0","oldState":${historyState(previous.value, previous.reason, previous.reasonData, previousJson)},` +
+      `"newState":${historyState(next.state, next.reason, next.reasonData, nextJson)}}`,
   });
 
-  const detailState = (s: { value: string; reason: string; reasonData?: string; timestamp?: unknown }) => ({
+  const detailState = (s: { value: string; reason: string; reasonData?: string }, timestamp: string) => ({
     value: s.value,
     reason: s.reason,
     ...(s.reasonData ? { reasonData: s.reasonData } : {}),
-    timestamp: s.timestamp ? awsJsonTime(new Date(s.timestamp as string).getTime()) : awsJsonTime(now),
+    timestamp,
   });
   const configuration = configurationOf(record);
   runtime.bus.emit('aws-event', {
@@ -78,8 +89,8 @@ export function transition(runtime: RT, scope: Scope, record: AlarmRecord, next:
     detailType: 'CloudWatch Alarm State Change',
     detail: {
       alarmName: a.AlarmName,
-      state: detailState({ value: next.state, reason: next.reason, reasonData: next.reasonData, timestamp: iso }),
-      previousState: detailState(previous),
+      state: detailState({ value: next.state, reason: next.reason, reasonData: next.reasonData }, awsJsonTime(now)),
+      previousState: detailState(previous, previous.timestamp ? isoToAwsJson(previous.timestamp as unknown as string) : awsJsonTime(now)),
       configuration,
     },
     resources: [a.AlarmArn!],

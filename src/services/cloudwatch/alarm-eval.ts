@@ -6,14 +6,15 @@ import type { StateValue } from './alarm-store.js';
 import { awsJsonTime } from './alarm-store.js';
 import type { MetricStore } from './metric-store.js';
 import { runQueries } from './metric-data.js';
-import { unitOf } from './metric-store.js';
+import { canonicalDims, seriesKey, unitOf } from './metric-store.js';
 import { aggregate, needsDistribution, statValue } from './statistics.js';
 import type { TimeSeries } from './metric-math.js';
 
 export interface Evaluation {
   state: StateValue;
-  /** the state reason and reason data, built only when the state changes */
-  describe(): { reason: string; reasonData: string };
+  /** the state reason and reason data, built only when the state changes; reasonDataJson is the reason data
+   * as alarm history embeds it (parsed and written again: numbers as JavaScript prints them) */
+  describe(): { reason: string; reasonData: string; reasonDataJson?: string };
 }
 
 /** Java's Double.toString, which CloudWatch's reasons and JSON use: 95.0, 0.5, 1.0E7. */
@@ -26,11 +27,28 @@ export function javaDouble(v: number): string {
   return `${m!.includes('.') ? m : `${m}.0`}E${Number(e)}`;
 }
 
-/** dd/MM/yy HH:mm:ss in UTC, as alarm reasons print datapoint times. */
+const reasonTimes = new Map<number, string>();
+
+/** dd/MM/yy HH:mm:ss in UTC, as alarm reasons print datapoint times (the same few for every alarm of a minute). */
 function reasonTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+  let text = reasonTimes.get(ms);
+  if (text === undefined) {
+    const d = new Date(ms);
+    const p = (n: number) => String(n).padStart(2, '0');
+    text = `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+    if (reasonTimes.size >= 4096) reasonTimes.clear();
+    reasonTimes.set(ms, text);
+  }
+  return text;
+}
+
+/** The series key of a single-metric alarm, computed once per alarm object (alarm-cache.ts keeps them). */
+const seriesKeys = new WeakMap<MetricAlarm, string>();
+
+function seriesOf(store: MetricStore, account: string, region: string, a: MetricAlarm) {
+  let key = seriesKeys.get(a);
+  if (key === undefined) seriesKeys.set(a, (key = seriesKey(account, region, a.Namespace ?? '', a.MetricName ?? '', canonicalDims(a.Dimensions))));
+  return store.findByKey(key);
 }
 
 const WORDS: Record<string, string> = {
@@ -103,7 +121,7 @@ function datapoints(store: MetricStore, account: string, region: string, a: Metr
   // periods are aligned to their length (a 5-minute alarm looks at 12:00–12:05, not 12:01–12:06)
   end -= end % periodMs;
   const start = end - n * periodMs;
-  const series = store.find(account, region, a.Namespace ?? '', a.MetricName ?? '', a.Dimensions);
+  const series = seriesOf(store, account, region, a);
   const stat = a.Statistic ?? a.ExtendedStatistic ?? 'Average';
   const buckets = series ? aggregate([series], start, end, periodMs, a.Unit ? unitOf(a.Unit) : undefined, false, needsDistribution(stat)) : [];
   const slots: Slot[] = [];
@@ -141,7 +159,7 @@ export function evaluateMetricAlarm(store: MetricStore, account: string, region:
   return { state, describe: () => describe(a, slots, period, now, state, current) };
 }
 
-function describe(a: MetricAlarm, slots: Slot[], period: number, now: number, state: StateValue, current: StateValue): { reason: string; reasonData: string } {
+function describe(a: MetricAlarm, slots: Slot[], period: number, now: number, state: StateValue, current: StateValue): ReturnType<Evaluation['describe']> {
   const n = slots.length;
   const m = a.DatapointsToAlarm ?? n;
   const op = a.ComparisonOperator ?? 'GreaterThanThreshold';
@@ -185,23 +203,49 @@ function describe(a: MetricAlarm, slots: Slot[], period: number, now: number, st
     }
   }
 
+  const reasonData = reasonDataText(a, slots, present, period, now, op, threshold, javaDouble)!;
+  return { reason, reasonData, reasonDataJson: reasonDataText(a, slots, present, period, now, op, threshold, jsNumber) };
+}
+
+/** A number as JSON.stringify writes it; undefined (fall back to parsing) for what JSON cannot hold. */
+function jsNumber(v: number): string | undefined {
+  return Number.isFinite(v) ? String(v) : undefined;
+}
+
+/** text that needs no escaping in JSON */
+const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The reason data JSON with numbers written by `num`: Java's doubles for the alarm, JavaScript's for history
+ * (which embeds the reason data parsed and written again). Undefined when `num` cannot write a number. */
+function reasonDataText(a: MetricAlarm, slots: Slot[], present: Slot[], period: number, now: number, op: string, threshold: number, num: (v: number) => string | undefined): string | undefined {
+  let ok = Number.isFinite(period) || num === javaDouble;
+  const n = (v: number) => {
+    const t = num(v);
+    if (t === undefined) ok = false;
+    return t;
+  };
   const parts: string[] = [`"version":"1.0"`, `"queryDate":"${awsJsonTime(now)}"`];
   if (!a.Metrics?.length) {
     parts.push(`"startDate":"${awsJsonTime(slots[0]!.ts)}"`);
+    const stat = a.Statistic ?? a.ExtendedStatistic ?? 'Average';
+    // strings go in as they are: only plain ones read back the same after parsing
+    if (!PLAIN.test(stat + (a.Unit ?? '')) && num !== javaDouble) ok = false;
     if (a.Unit) parts.push(`"unit":"${a.Unit}"`);
-    parts.push(`"statistic":"${a.Statistic ?? a.ExtendedStatistic ?? 'Average'}"`, `"period":${period}`);
+    parts.push(`"statistic":"${stat}"`, `"period":${period}`);
   } else {
     parts.push(`"startDate":"${awsJsonTime(slots[0]!.ts)}"`, `"period":${period}`);
   }
-  parts.push(`"recentDatapoints":[${present.map((s) => javaDouble(s.value!)).join(',')}]`);
-  if (!op.includes('Upper') && !op.includes('Lower')) parts.push(`"threshold":${javaDouble(threshold)}`);
-  const evaluated = [...slots]
-    .reverse()
-    .map((s) =>
+  parts.push(`"recentDatapoints":[${present.map((s) => n(s.value!)).join(',')}]`);
+  if (!op.includes('Upper') && !op.includes('Lower')) parts.push(`"threshold":${n(threshold)}`);
+  const evaluated: string[] = [];
+  for (let i = slots.length - 1; i >= 0; i--) {
+    const s = slots[i]!;
+    evaluated.push(
       s.value === undefined
         ? `{"timestamp":"${awsJsonTime(s.ts)}"}`
-        : `{"timestamp":"${awsJsonTime(s.ts)}"${s.sampleCount !== undefined ? `,"sampleCount":${javaDouble(s.sampleCount)}` : ''},"value":${javaDouble(s.value)}}`,
+        : `{"timestamp":"${awsJsonTime(s.ts)}"${s.sampleCount !== undefined ? `,"sampleCount":${n(s.sampleCount)}` : ''},"value":${n(s.value)}}`,
     );
+  }
   parts.push(`"evaluatedDatapoints":[${evaluated.join(',')}]`);
-  return { reason, reasonData: `{${parts.join(',')}}` };
+  return ok ? `{${parts.join(',')}}` : undefined;
 }

@@ -5,8 +5,10 @@ import type { Runtime } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import { evaluateMetricAlarm } from './alarm-eval.js';
 import { transition } from './alarm-actions.js';
+import { type CachedAlarm, alarmCache } from './alarm-cache.js';
 import { type AlarmRecord, type StateValue, alarmOf, alarmTable, awsJsonTime } from './alarm-store.js';
 import { alarmNameOf, evalRule, parseRule } from './alarm-rule.js';
+import { onGrid } from './grid-timer.js';
 import { highResAlarms } from './high-res.js';
 import { metricsOf } from './state.js';
 
@@ -16,41 +18,53 @@ type RT = Pick<Runtime, 'store' | 'bus' | 'targets' | 'clock' | 'log'>;
 export function evaluateAll(runtime: RT, onlyHighRes = false): number {
   const metrics = metricsOf(runtime);
   const now = runtime.clock.now();
+  const cache = alarmCache(runtime.store);
+  // inside someone else's transaction our writes could still be rolled back: do not trust the copies after
+  const nested = runtime.store.db.inTransaction;
   let changed = 0;
-  runtime.store.transaction(() => {
-    const byScope = new Map<string, { scope: Scope; records: AlarmRecord[]; changed: boolean }>();
-    let entries: { scope: Scope; record: AlarmRecord }[];
-    if (onlyHighRes) {
-      entries = [];
-      const table = alarmTable(runtime);
-      for (const { scope, name } of highResAlarms(runtime).values()) {
-        const record = table.get(scope, name);
-        if (record) entries.push({ scope, record });
-      }
-    } else entries = alarmTable(runtime).listAll();
-    for (const { scope, record } of entries) {
-      const key = `${scope.account}/${scope.region}`;
-      let g = byScope.get(key);
-      if (!g) byScope.set(key, (g = { scope, records: [], changed: false }));
-      g.records.push(record);
-      if (record.type !== 'MetricAlarm') continue;
-      const a = record.metric!;
-      try {
-        const e = evaluateMetricAlarm(metrics, scope.account, scope.region, a, now);
-        if (e.state === (a.StateValue ?? 'INSUFFICIENT_DATA')) continue;
-        if (transition(runtime, scope, record, { state: e.state, ...e.describe() })) {
-          changed++;
-          g.changed = true;
+  try {
+    runtime.store.transaction(() => {
+      cache.refresh();
+      let entries: Iterable<CachedAlarm>;
+      if (onlyHighRes) {
+        const list: CachedAlarm[] = [];
+        for (const { scope, name } of highResAlarms(runtime).values()) {
+          const e = cache.get(scope, name);
+          if (e) list.push(e);
         }
-      } catch (err) {
-        runtime.log.warn(`cloudwatch: evaluating ${a.AlarmName} failed: ${(err as Error).message}`);
+        entries = list;
+      } else entries = cache.entries.values();
+      const changedScopes = new Set<string>();
+      for (const { scope, scopeKey, record } of entries) {
+        if (record.type !== 'MetricAlarm') continue;
+        const a = record.metric!;
+        try {
+          const e = evaluateMetricAlarm(metrics, scope.account, scope.region, a, now);
+          if (e.state === (a.StateValue ?? 'INSUFFICIENT_DATA')) continue;
+          if (transition(runtime, scope, record, { state: e.state, ...e.describe() })) {
+            changed++;
+            changedScopes.add(scopeKey);
+          }
+        } catch (err) {
+          runtime.log.warn(`cloudwatch: evaluating ${a.AlarmName} failed: ${(err as Error).message}`);
+        }
       }
-    }
-    for (const g of byScope.values()) {
-      if (!onlyHighRes) changed += evaluateComposites(runtime, g.scope, g.records);
-      else if (g.changed) changed += evaluateComposites(runtime, g.scope);
-    }
-  });
+      // composites see the states just written: every scope on the minute, the changed ones on the 10 s tick
+      const byScope = new Map<string, { scope: Scope; records: AlarmRecord[]; composites: boolean }>();
+      for (const e of cache.entries.values()) {
+        if (onlyHighRes && !changedScopes.has(e.scopeKey)) continue;
+        let g = byScope.get(e.scopeKey);
+        if (!g) byScope.set(e.scopeKey, (g = { scope: e.scope, records: [], composites: false }));
+        g.records.push(e.record);
+        if (e.record.type === 'CompositeAlarm') g.composites = true;
+      }
+      for (const g of byScope.values()) if (g.composites) changed += evaluateComposites(runtime, g.scope, g.records);
+    });
+  } catch (err) {
+    cache.clear();
+    throw err;
+  }
+  if (nested) cache.clear();
   return changed;
 }
 
@@ -112,7 +126,6 @@ function collect(rule: string): string[] {
 
 /** Starts the tick: every 10 seconds of the clock for high-resolution alarms, every minute for all. */
 export function startAlarmScheduler(runtime: RT): TimerHandle {
-  let interval: TimerHandle | undefined;
   const tick = () => {
     try {
       const now = runtime.clock.now();
@@ -122,14 +135,5 @@ export function startAlarmScheduler(runtime: RT): TimerHandle {
       runtime.log.error(`cloudwatch: alarm evaluation failed: ${(err as Error).stack ?? err}`);
     }
   };
-  const first = runtime.clock.setTimeout(() => {
-    tick();
-    interval = runtime.clock.setInterval(tick, 10_000);
-  }, 10_000 - (runtime.clock.now() % 10_000));
-  return {
-    cancel: () => {
-      first.cancel();
-      interval?.cancel();
-    },
-  };
+  return onGrid(runtime.clock, 10_000, tick);
 }

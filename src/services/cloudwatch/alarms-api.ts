@@ -11,7 +11,7 @@ import { checkActions } from './action-arns.js';
 import { transition } from './alarm-actions.js';
 import { evaluateComposites } from './alarm-scheduler.js';
 import { javaDouble } from './alarm-eval.js';
-import { type AlarmRecord, type AnyAlarm, addHistory, alarmArn, alarmOf, alarmTable, awsJsonTime } from './alarm-store.js';
+import { type AlarmRecord, type AnyAlarm, addHistory, alarmArn, alarmOf, alarmTable, awsJsonTime, removeAlarm, saveAlarm } from './alarm-store.js';
 import { alarmNameOf, parseRule, ruleAlarms } from './alarm-rule.js';
 import { isHighRes, trackAlarm } from './high-res.js';
 import { parseExpression } from './metric-math.js';
@@ -126,7 +126,7 @@ function putAlarm(ctx: AlarmScope, name: string, type: AlarmRecord['type'], conf
     // AWS ignores Tags when an existing alarm is updated (TagResource changes them)
     tags: existing ? existing.tags : mergeTags({}, tags ?? [], { code: 'ValidationError' }),
   };
-  table.put(scope, name, record);
+  saveAlarm(ctx, scope, name, record);
   trackAlarm(ctx, scope, name, type === 'MetricAlarm' && isHighRes(alarm));
   configHistory(ctx, record, before);
 }
@@ -235,7 +235,7 @@ export function deleteAlarms(ctx: AlarmScope, names: string[]): Record<string, n
   }
   for (const n of names) {
     const r = table.get(scope, n)!;
-    table.delete(scope, n);
+    removeAlarm(ctx, scope, n);
     trackAlarm(ctx, scope, n, false);
     addHistory(ctx, scope, {
       AlarmName: n,
@@ -271,7 +271,7 @@ export function setActionsEnabled(ctx: RequestContext, names: string[], enabled:
     const r = table.get(scope, n);
     if (!r) continue;
     alarmOf(r).ActionsEnabled = enabled;
-    table.put(scope, n, r);
+    saveAlarm(ctx, scope, n, r);
   }
   return {};
 }

@@ -6,6 +6,7 @@
 import type { MetricDatum } from '../../events/bus.js';
 import type { Runtime } from '../../server/context.js';
 import { runningInstancesForMetrics, vcpusOfInstanceType } from '../ec2/index.js';
+import { onGrid } from './grid-timer.js';
 import { toStored } from './metrics-api.js';
 import { metricsOf } from './state.js';
 
@@ -113,13 +114,6 @@ export function startEc2Metrics(runtime: Runtime): () => void {
       }
     }
   };
-  let interval: { cancel(): void } | undefined;
-  const first = runtime.clock.setTimeout(() => {
-    tick();
-    interval = runtime.clock.setInterval(tick, 60_000);
-  }, 60_000 - (runtime.clock.now() % 60_000));
-  return () => {
-    first.cancel();
-    interval?.cancel();
-  };
+  const timer = onGrid(runtime.clock, 60_000, tick);
+  return () => timer.cancel();
 }

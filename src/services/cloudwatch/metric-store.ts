@@ -120,6 +120,11 @@ export class MetricStore {
     return this.byKey.get(seriesKey(account, region, namespace, metricName, canonicalDims(dims)));
   }
 
+  /** find() by a key made with seriesKey (over canonical dimensions) */
+  findByKey(key: string): Series | undefined {
+    return this.byKey.get(key);
+  }
+
   seriesOf(account: string, region: string): Series[] {
     return this.byScope.get(`${account}/${region}`) ?? [];
   }

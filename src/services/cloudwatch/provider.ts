@@ -4,6 +4,7 @@
 import type { CloudwatchOperations } from '../../generated/cloudwatch.js';
 import type { Runtime } from '../../server/context.js';
 import { defineService } from '../define.js';
+import { forgetAlarms } from './alarm-cache.js';
 import { startAlarmScheduler } from './alarm-scheduler.js';
 import { expireHistory } from './alarm-store.js';
 import {
@@ -59,6 +60,7 @@ export default defineService<CloudwatchOperations>(
         if (!service || service === 'cloudwatch') {
           metrics.clear();
           forgetAll(runtime);
+          forgetAlarms(runtime.store);
         }
       });
       // EC2 publishes before alarms evaluate in the same minute, so an alarm sees the minute just ended

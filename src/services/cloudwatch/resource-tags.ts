@@ -2,7 +2,7 @@
 import { AwsError } from '../../protocol/errors.js';
 import { type TagMap, mergeTags, removeTags, tagList } from '../../protocol/tags.js';
 import { type RequestContext, regional } from '../../server/context.js';
-import { alarmTable } from './alarm-store.js';
+import { alarmTable, saveAlarm } from './alarm-store.js';
 import { dashboardScope, dashboardTable } from './dashboards.js';
 
 interface Tagged {
@@ -22,7 +22,7 @@ function resolve(ctx: RequestContext, resourceArn: string): Tagged {
     const table = alarmTable(ctx);
     const r = table.get(regional(ctx), m[4]);
     if (!r) throw missing();
-    return { get: () => r.tags, set: (tags) => table.put(regional(ctx), m[4]!, { ...r, tags }) };
+    return { get: () => r.tags, set: (tags) => saveAlarm(ctx, regional(ctx), m[4]!, { ...r, tags }) };
   }
   const table = dashboardTable(ctx);
   const d = table.get(dashboardScope(ctx), m[5]!);
