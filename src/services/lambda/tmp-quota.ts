@@ -2,17 +2,18 @@
 // enforce the cap itself (the process driver without a tmpfs of that size: limits.tmp 'none'), Lambda watches
 // the environments' private TMPDIR while they work and stops an environment whose /tmp has grown past its
 // size. The difference with AWS, said plainly: on AWS the write that crosses the limit fails with ENOSPC
-// and the function decides what to do; here the write succeeds, and within about a second (on the clock)
-// the environment is stopped: its invocation fails (Runtime.ExitError, "signal: killed") with a log line
+// and the function decides what to do; here the write succeeds, and within about a second the environment is
+// stopped: its invocation fails (Runtime.ExitError, "signal: killed") with a log line
 // naming the cause, and the next invocation gets a fresh environment with an empty /tmp.
+// The watch runs on real time, not the virtual clock: disk use grows with real work, and a one-second timer on
+// the virtual clock would run millions of times when a test advances the clock by weeks.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { TimerHandle } from '../../clock/clock.js';
 import type { Environment } from './environments.js';
 import type { Execution } from './invoke.js';
 
 const CHECK_MS = 1000;
-const timers = new WeakMap<Execution, TimerHandle>();
+const timers = new WeakMap<Execution, NodeJS.Timeout>();
 
 /** Bytes allocated under `dir` (as du counts them: blocks, so sparse files count what they use). */
 export async function diskUsage(dir: string, stopAbove = Infinity): Promise<number> {
@@ -48,7 +49,7 @@ function watched(e: Environment, now: number): boolean {
   return e.busy || e.state === 'starting' || now - e.lastUsed <= 2 * CHECK_MS;
 }
 
-async function check(x: Execution, checking: Set<Environment>): Promise<void> {
+function check(x: Execution, checking: Set<Environment>): void {
   const now = x.runtime.clock.now();
   for (const e of x.pool.list()) {
     if (checking.has(e) || !watched(e, now)) continue;
@@ -71,13 +72,18 @@ async function check(x: Execution, checking: Set<Environment>): Promise<void> {
 export function startTmpQuota(x: Execution): void {
   if (timers.has(x)) return;
   const checking = new Set<Environment>();
-  timers.set(
-    x,
-    x.runtime.clock.setInterval(() => void check(x, checking).catch((err) => x.runtime.log.warn(`lambda: /tmp check: ${(err as Error)?.message}`)), CHECK_MS),
-  );
+  const timer = setInterval(() => {
+    try {
+      check(x, checking);
+    } catch (err) {
+      x.runtime.log.warn(`lambda: /tmp check: ${(err as Error)?.message}`);
+    }
+  }, CHECK_MS);
+  timer.unref();
+  timers.set(x, timer);
 }
 
 export function stopTmpQuota(x: Execution): void {
-  timers.get(x)?.cancel();
+  clearInterval(timers.get(x));
   timers.delete(x);
 }
