@@ -19,6 +19,8 @@ export class Clock {
   private timers: Timer[] = [];
   private nextId = 1;
   private wake: NodeJS.Timeout | undefined;
+  /** the virtual due time `wake` was armed for */
+  private wakeDue = Infinity;
   private stopped = false;
 
   constructor(options: { speed?: number; start?: number } = {}) {
@@ -66,22 +68,37 @@ export class Clock {
 
   /** Runs `fn` once `ms` virtual milliseconds from now. */
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: Timer = { id: this.nextId++, due: this.now() + Math.max(0, ms), fn, cancelled: false };
+    return this.setTimeoutAt(fn, this.now() + Math.max(0, ms));
+  }
+
+  private setTimeoutAt(fn: () => void, due: number): TimerHandle {
+    const timer: Timer = { id: this.nextId++, due, fn, cancelled: false };
     this.insert(timer);
-    this.arm();
+    // the real timer is re-armed only when this one is due before the one it waits for (most are not)
+    if (!this.wake || due < this.wakeDue) this.arm();
     return { cancel: () => this.cancel(timer) };
   }
 
-  /** Runs `fn` every `ms` virtual milliseconds until cancelled. */
+  /**
+   * Runs `fn` every `ms` virtual milliseconds until cancelled. Each run is scheduled from the previous one's due
+   * time, not from when it ran, so periodic work stays on its grid when the process is busy (samplers and
+   * evaluators that must meet each minute would otherwise drift apart).
+   */
   setInterval(fn: () => void, ms: number): TimerHandle {
     let current: TimerHandle | undefined;
     let cancelled = false;
+    const period = Math.max(1, ms);
+    let due = this.now() + period;
     const tick = () => {
       if (cancelled) return;
-      current = this.setTimeout(tick, ms);
+      // the next point of the grid after now: runs missed while the process was stalled are skipped, not bunched
+      const now = this.now();
+      due += period;
+      if (due <= now) due += Math.ceil((now - due + 1) / period) * period;
+      current = this.setTimeoutAt(tick, due);
       fn();
     };
-    current = this.setTimeout(tick, ms);
+    current = this.setTimeoutAt(tick, due);
     return {
       cancel: () => {
         cancelled = true;
@@ -99,6 +116,7 @@ export class Clock {
     this.stopped = true;
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
+    this.wakeDue = Infinity;
     this.timers = [];
   }
 
@@ -138,8 +156,10 @@ export class Clock {
     if (this.stopped) return;
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
+    this.wakeDue = Infinity;
     const next = this.peek();
     if (!next) return;
+    this.wakeDue = next.due;
     const realDelay = Math.max(0, (next.due - this.now()) / this.speed);
     // setTimeout's limit is ~24.8 days; re-arm in steps
     this.wake = setTimeout(() => this.runDue(), Math.min(realDelay, 2 ** 31 - 1));
@@ -148,6 +168,7 @@ export class Clock {
 
   private runDue(): void {
     this.wake = undefined;
+    this.wakeDue = Infinity;
     const now = this.now();
     for (;;) {
       const next = this.peek();
