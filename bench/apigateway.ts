@@ -2,7 +2,10 @@
 // GET → Lambda proxy (warm), GET → MOCK, GET → HTTP proxy to a local server; each at 1 and 32 connections
 // (requests/s, p50/p99), beside its floor: a raw Node HTTP server in this process doing the same work
 // (calling the same handler in-process, answering the same body, proxying to the same server).
-//   node dist/bench/apigateway.js [--seconds 3]
+//   node dist/bench/apigateway.js [--seconds 3] [--only lambda,mock,http,invoke] [--connections 1,32] [--cpu-prof DIR]
+// `invoke` is Lambda's own Invoke API called directly (POST .../invocations), to show what API Gateway adds on
+// top of it. Each run also reports the CPU microseconds per request the Cumulus process and this process spent
+// (from /proc, Linux), which stays comparable when the machine is busy.
 // Human lines on stderr, a JSON line last on stdout. Targets (issue 5), at 32 connections: Lambda proxy at
 // least 25% of the floor's requests/s, MOCK at least 50%, p50 within 2 ms of the floor's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -45,9 +48,10 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startCumulus(): Promise<{ child: ChildProcess; url: string }> {
+async function startCumulus(cpuProf: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+  const child = spawn(process.execPath, [...prof, path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -78,30 +82,55 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+/** A direct Lambda Invoke is a POST with a (not checked) SigV4 header; every other kind is a plain GET. */
+const INVOKE_HEADERS = {
+  authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0',
+  'content-type': 'application/json',
+};
+
 function get(agent: http.Agent, url: URL): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, agent }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const invoke = url.pathname.endsWith('/invocations');
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, agent, method: invoke ? 'POST' : 'GET', headers: invoke ? INVOKE_HEADERS : undefined },
+      (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', reject);
+    req.end(invoke ? '{"path":"/lambda"}' : undefined);
   });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Figures {
   p50: number;
   p99: number;
   rate: number;
+  /** CPU µs per request: this process (client, and the floor when it is the floor) and Cumulus */
+  cpuUs: { bench: number; cumulus?: number };
 }
 
 /** GETs `url` from `connections` keep-alive connections for `seconds`. */
-async function load(url: string, connections: number, seconds: number): Promise<Figures> {
+async function load(url: string, connections: number, seconds: number, cumulusPid: number | undefined): Promise<Figures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const u = new URL(url);
   // warm: every connection (and, for Lambda, as many environments) answers before measuring
   for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: connections }, () => get(agent, u)));
   const lat: number[] = [];
+  const c0 = cpuSeconds(cumulusPid);
+  const self0 = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -112,8 +141,11 @@ async function load(url: string, connections: number, seconds: number): Promise<
       }
     }),
   );
+  const self = process.cpuUsage(self0);
+  const c1 = cpuSeconds(cumulusPid);
   agent.destroy();
-  return { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), rate: Math.round(lat.length / seconds) };
+  const cpuUs = { bench: Math.round((self.user + self.system) / lat.length), cumulus: c0 !== undefined && c1 !== undefined ? Math.round(((c1 - c0) * 1e6) / lat.length) : undefined };
+  return { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), rate: Math.round(lat.length / seconds), cpuUs };
 }
 
 function listen(server: http.Server): Promise<string> {
@@ -121,8 +153,12 @@ function listen(server: http.Server): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '3' }, only: { type: 'string', default: 'lambda,mock,http' }, connections: { type: 'string', default: '1,32' }, 'cpu-prof': { type: 'string' } },
+  });
   const seconds = Number(values.seconds);
+  const kinds = values.only.split(',');
+  const connectionCounts = values.connections.split(',').map(Number);
   // the HTTP backend both the API and the floor proxy to
   const backend = http.createServer((_q, s) => {
     s.writeHead(200, { 'content-type': 'application/json' });
@@ -135,7 +171,7 @@ async function main(): Promise<void> {
     if (q.url === '/mock') {
       s.writeHead(200, { 'content-type': 'application/json' });
       s.end(MOCK_BODY);
-    } else if (q.url === '/lambda') {
+    } else if (q.url === '/lambda' || q.url === '/invoke') {
       void handler({ path: q.url }).then((r) => {
         s.writeHead(r.statusCode, r.headers);
         s.end(r.body);
@@ -150,7 +186,7 @@ async function main(): Promise<void> {
   });
   const floorUrl = await listen(floor);
 
-  const c = await startCumulus();
+  const c = await startCumulus(values['cpu-prof']);
   const cfg = { endpoint: c.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
   const gw = new APIGatewayClient(cfg);
   const lambda = new LambdaClient(cfg);
@@ -181,28 +217,35 @@ async function main(): Promise<void> {
     const stage = `${c.url}/_aws/execute-api/${api.id}/bench`;
 
     const results: Record<string, Record<string, { cumulus: Figures; floor: Figures; rateRatio: number; p50DeltaMs: number }>> = {};
-    for (const kind of ['lambda', 'mock', 'http']) {
+    const invokeUrl = `${c.url}/2015-03-31/functions/bench/invocations`;
+    for (const kind of kinds) {
       results[kind] = {};
-      for (const connections of [1, 32]) {
-        const cumulus = await load(`${stage}/${kind}`, connections, seconds);
-        const fl = await load(`${floorUrl}/${kind}`, connections, seconds);
+      for (const connections of connectionCounts) {
+        const cumulus = await load(kind === 'invoke' ? invokeUrl : `${stage}/${kind}`, connections, seconds, c.child.pid);
+        const fl = await load(`${floorUrl}/${kind}`, connections, seconds, c.child.pid);
         const rateRatio = round(cumulus.rate / fl.rate);
         const p50DeltaMs = round(cumulus.p50 - fl.p50);
         results[kind]![`c${connections}`] = { cumulus, floor: fl, rateRatio, p50DeltaMs };
-        log(`${kind.padEnd(6)} ${String(connections).padStart(2)} conn: ${cumulus.rate} req/s p50 ${cumulus.p50} ms p99 ${cumulus.p99} ms | floor ${fl.rate} req/s p50 ${fl.p50} ms | ratio ${rateRatio} Δp50 ${p50DeltaMs} ms`);
+        log(`${kind.padEnd(6)} ${String(connections).padStart(2)} conn: ${cumulus.rate} req/s p50 ${cumulus.p50} ms p99 ${cumulus.p99} ms | floor ${fl.rate} req/s p50 ${fl.p50} ms | ratio ${rateRatio} Δp50 ${p50DeltaMs} ms | CPU µs/req cumulus ${cumulus.cpuUs.cumulus} bench ${cumulus.cpuUs.bench} (floor bench ${fl.cpuUs.bench})`);
       }
     }
+    const at32 = (k: string) => results[k]?.c32;
     const targets = {
-      lambdaRatioAtLeast025: results.lambda!.c32!.rateRatio >= 0.25,
-      mockRatioAtLeast05: results.mock!.c32!.rateRatio >= 0.5,
-      p50Within2ms: ['lambda', 'mock', 'http'].every((k) => results[k]!.c32!.p50DeltaMs <= 2),
+      lambdaRatioAtLeast025: at32('lambda') ? at32('lambda')!.rateRatio >= 0.25 : undefined,
+      mockRatioAtLeast05: at32('mock') ? at32('mock')!.rateRatio >= 0.5 : undefined,
+      p50Within2ms: ['lambda', 'mock', 'http'].filter(at32).every((k) => at32(k)!.p50DeltaMs <= 2),
     };
-    process.stdout.write(JSON.stringify({ bench: 'apigateway', seconds, results, targets }) + '\n');
+    const load1 = os.loadavg()[0]!.toFixed(2);
+    log(`load average (1 min) ${load1}`);
+    process.stdout.write(JSON.stringify({ bench: 'apigateway', seconds, loadAverage: os.loadavg(), results, targets }) + '\n');
   } finally {
     gw.destroy();
     lambda.destroy();
     iam.destroy();
+    // the profile is written as Cumulus exits
+    const exited = new Promise((r) => c.child.once('exit', r));
     c.child.kill('SIGTERM');
+    if (values['cpu-prof']) await exited;
     backend.close();
     floor.close();
     backendAgent.destroy();

@@ -6,7 +6,7 @@
 // A request goes through: account and stage/method throttling, routing (403 Missing Authentication Token),
 // authorization (Lambda authorizers, IAM), API keys and usage plans, the integration, then the answer, with the
 // stage's execution log (execution-log.ts) written along the way.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
@@ -23,8 +23,9 @@ import { runIntegration } from './integration-run.js';
 import { meterApiKey } from './metering.js';
 import { RequestMetrics } from './metrics.js';
 import { header, type ApiRequest } from './request.js';
-import { Router } from './router.js';
-import { GLOBAL, tables, type ApiDefinition, type DeploymentRecord, type StageRecord } from './store.js';
+import { extendedRequestId as newExtendedRequestId, traceId as newTraceId } from './request-ids.js';
+import { StageCache } from './stage-cache.js';
+import type { StageRecord } from './store.js';
 import { Buckets } from './throttle.js';
 import { resolveCustomDomain } from './domains.js';
 import type { Store } from '../../state/db.js';
@@ -89,33 +90,24 @@ function address(req: WireRequest, host: string, store?: Store): Target | undefi
   return undefined;
 }
 
-interface Compiled {
-  def: ApiDefinition;
-  router: Router;
+function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 class DataPlane {
-  private readonly compiled = new Map<string, Compiled>();
   readonly buckets: Buckets;
   readonly metrics: RequestMetrics;
+  readonly deployed: StageCache;
 
   constructor(readonly runtime: Runtime) {
     this.buckets = new Buckets(runtime.clock);
     this.metrics = new RequestMetrics(runtime);
-  }
-
-  /** Deployments never change: their routers are compiled once. */
-  private compile(scope: { account: string; region: string }, apiId: string, deploymentId: string): Compiled | undefined {
-    const key = `${scope.account}/${scope.region}/${apiId}/${deploymentId}`;
-    let c = this.compiled.get(key);
-    if (!c) {
-      const d: DeploymentRecord | undefined = tables(this.runtime.store).deployments.get(scope, `${apiId}/${deploymentId}`);
-      if (!d) return undefined;
-      c = { def: d.snapshot, router: new Router(d.snapshot) };
-      if (this.compiled.size > 1000) this.compiled.clear();
-      this.compiled.set(key, c);
-    }
-    return c;
+    this.deployed = new StageCache(runtime.store);
   }
 
   handle(req: WireRequest, info: PlaneInfo): Promise<typeof HANDLED> | undefined {
@@ -127,31 +119,30 @@ class DataPlane {
   private async serve(wire: WireRequest, info: PlaneInfo, target: Target): Promise<typeof HANDLED> {
     const t0 = performance.now();
     const requestId = randomUUID();
-    const rnd = randomBytes(22);
-    const extendedRequestId = rnd.subarray(0, 10).toString('base64').replace(/[+/=]/g, 'A').slice(0, 14) + '=';
+    const now = this.runtime.clock.now();
+    const extendedRequestId = newExtendedRequestId();
     const baseHeaders: Record<string, string> = {
       'x-amzn-requestid': requestId,
       'x-amz-apigw-id': extendedRequestId,
-      'x-amzn-trace-id': `Root=1-${Math.floor(this.runtime.clock.now() / 1000).toString(16)}-${rnd.subarray(10).toString('hex')}`,
+      'x-amzn-trace-id': newTraceId(now),
     };
-    const loc = tables(this.runtime.store).index.get(GLOBAL, target.apiId);
-    let stage: StageRecord | undefined = loc ? tables(this.runtime.store).stages.get(loc, `${target.apiId}/${target.stage}`) : undefined;
+    const deployed = this.deployed.lookup(target.apiId, target.stage);
+    const loc = deployed?.loc;
+    let stage: StageRecord | undefined = deployed?.stage;
+    let compiled = deployed?.compiled;
     // a canary takes its share of requests: its deployment, the stage's variables with its overrides
     const canary = stage?.canarySettings;
     const toCanary = !!canary?.deploymentId && Math.random() * 100 < (canary.percentTraffic ?? 0);
-    if (stage && toCanary) stage = { ...stage, deploymentId: canary!.deploymentId!, variables: { ...stage.variables, ...(canary!.stageVariableOverrides ?? {}) } };
-    const compiled = loc && stage ? this.compile(loc, target.apiId, stage.deploymentId) : undefined;
+    if (stage && toCanary) {
+      stage = { ...stage, deploymentId: canary!.deploymentId!, variables: { ...stage.variables, ...(canary!.stageVariableOverrides ?? {}) } };
+      compiled = this.deployed.compile(loc!, target.apiId, stage.deploymentId);
+    }
     const access = loc ? privateAccess(this.runtime.store, loc, target.apiId, target.via) : undefined;
     if (!loc || !stage || !compiled || (loc.disabled && !target.via) || !access?.allowed) {
-      return write(info, wire, { status: 403, headers: { ...baseHeaders, 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' }, body: Buffer.from('{"message":"Forbidden"}') }, 0);
+      return write(info, wire, { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' }, body: Buffer.from('{"message":"Forbidden"}') }, baseHeaders, 0);
     }
-    const segments = target.path.split('/').filter(Boolean).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments: string[] = [];
+    for (const s of target.path.split('/')) if (s) segments.push(decodeSegment(s));
     const req: ApiRequest = {
       runtime: this.runtime,
       account: loc.account,
@@ -171,7 +162,7 @@ class DataPlane {
       domainPrefix: target.domainName.split('.')[0]!,
       requestId,
       extendedRequestId,
-      requestTimeEpoch: this.runtime.clock.now(),
+      requestTimeEpoch: now,
       publicPath: target.customDomain ? wire.path : undefined,
       isCanaryRequest: toCanary,
       traceId: baseHeaders['x-amzn-trace-id'],
@@ -180,12 +171,11 @@ class DataPlane {
       privateApi: access.private,
     };
     startExecutionLog(req);
-    logInfo(req, `Extended Request Id: ${extendedRequestId}`);
+    if (req.execLog) logInfo(req, `Extended Request Id: ${extendedRequestId}`);
     let answer: Answer;
     if (wire.body.length > MAX_PAYLOAD) {
       answer = renderGatewayError(req, new GatewayError('REQUEST_TOO_LARGE', 'Request Too Long'));
-      answer.headers = { ...answer.headers, ...baseHeaders };
-      return write(info, wire, answer, undefined);
+      return write(info, wire, answer, baseHeaders, undefined);
     }
     let integrationLatency: number | undefined;
     let cacheHit: boolean | undefined;
@@ -195,8 +185,11 @@ class DataPlane {
       }
       req.route = compiled.router.route(segments, req.httpMethod);
       if (!req.route) throw missingToken();
-      startExecutionLog(req);
-      this.throttleStage(req);
+      const hasSettings = hasAny(stage.methodSettings);
+      if (hasSettings) {
+        startExecutionLog(req);
+        this.throttleStage(req);
+      }
       checkResourcePolicy(req);
       const m = req.route.method;
       if (m.authorizationType === 'CUSTOM' || m.authorizationType === 'COGNITO_USER_POOLS') {
@@ -230,12 +223,14 @@ class DataPlane {
       }
       answer = renderGatewayError(req, e as GatewayError);
     }
-    answer.headers = { ...answer.headers, ...baseHeaders };
-    traceMethodResponse(req, answer);
-    flushExecutionLog(req);
+    if (req.execLog) {
+      // the log shows the headers as answered
+      answer.headers = { ...answer.headers, ...baseHeaders };
+      traceMethodResponse(req, answer);
+      flushExecutionLog(req);
+    }
     const latency = performance.now() - t0;
-    const methodKey = req.route ? `${req.route.resource.path.replace(/^\//, '')}/${req.route.method.httpMethod}` : '';
-    const settings = stage.methodSettings[methodKey] ?? stage.methodSettings['*/*'];
+    const settings = req.route ? (stage.methodSettings[req.route.settingKey] ?? stage.methodSettings['*/*']) : stage.methodSettings['*/*'];
     this.metrics.record({
       account: loc.account,
       region: loc.region,
@@ -249,15 +244,14 @@ class DataPlane {
       integrationLatency,
       cacheHit,
     });
-    writeAccessLog(req, answer.status, answer.body.length, latency, integrationLatency);
-    return write(info, wire, answer, compiled.def.minimumCompressionSize);
+    if (stage.accessLogSettings) writeAccessLog(req, answer.status, answer.body.length, latency, integrationLatency);
+    return write(info, wire, answer, baseHeaders, compiled.def.minimumCompressionSize);
   }
 
   /** Stage and method throttling from the stage's method settings (the method's own, else the stage-wide one). */
   private throttleStage(req: ApiRequest): void {
     const s = req.stage.methodSettings;
-    if (!Object.keys(s).length) return;
-    const methodKey = `${req.route!.resource.path.replace(/^\//, '')}/${req.route!.method.httpMethod}`;
+    const methodKey = req.route!.settingKey;
     const own = s[methodKey];
     const all = s['*/*'];
     const setting = own ?? all;
@@ -269,9 +263,19 @@ class DataPlane {
   }
 }
 
-function write(info: PlaneInfo, wire: WireRequest, a: Answer, minimumCompressionSize: number | undefined): typeof HANDLED {
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Bodies up to this size go out as latin1 text, so Node sends status line, headers and body in one write. */
+const ONE_WRITE_MAX = 64 * 1024;
+
+/** The answer, with API Gateway's own headers (`base`) last, as one response. */
+function write(info: PlaneInfo, wire: WireRequest, a: Answer, base: Record<string, string>, minimumCompressionSize: number | undefined): typeof HANDLED {
   let body = a.body;
-  const headers: Record<string, string | string[]> = { ...a.headers };
+  // a copy: a cached answer is answered again
+  const headers: Record<string, string | string[]> = { ...a.headers, ...base };
   if (
     minimumCompressionSize !== undefined &&
     body.length >= minimumCompressionSize &&
@@ -281,10 +285,13 @@ function write(info: PlaneInfo, wire: WireRequest, a: Answer, minimumCompression
     body = gzipSync(body);
     headers['content-encoding'] = 'gzip';
   }
-  if (typeof headers['set-cookie'] === 'string' && (headers['set-cookie'] as string).includes('\n')) headers['set-cookie'] = (headers['set-cookie'] as string).split('\n');
+  const cookie = headers['set-cookie'];
+  if (typeof cookie === 'string' && cookie.includes('\n')) headers['set-cookie'] = cookie.split('\n');
   headers['content-length'] = String(body.length);
   info.res.writeHead(a.status, headers);
-  info.res.end(wire.method === 'HEAD' ? undefined : body);
+  if (wire.method === 'HEAD') info.res.end();
+  else if (body.length <= ONE_WRITE_MAX) info.res.end(body.toString('latin1'), 'latin1');
+  else info.res.end(body);
   return HANDLED;
 }
 
@@ -297,11 +304,17 @@ export function installDataPlane(runtime: Runtime): void {
   runtime.bus.on('reset', ({ service }) => {
     if (!service || service === 'apigateway') plane.buckets.clear();
   });
-  // endpoint types and VPC endpoint associations apply at once, without a deployment
-  runtime.bus.on('api-call', ({ service, operation }) => {
-    if (service === 'apigateway' && /RestApi/.test(operation)) forgetEndpointConfigs(runtime.store);
+  // endpoint types and VPC endpoint associations apply at once, without a deployment; deployed stages are
+  // read again after any write
+  runtime.bus.on('api-call', ({ service, operation, readOnly }) => {
+    if (service !== 'apigateway' || readOnly) return;
+    plane.deployed.forget();
+    if (/RestApi/.test(operation)) forgetEndpointConfigs(runtime.store);
   });
-  runtime.bus.on('reset', () => forgetEndpointConfigs(runtime.store));
+  runtime.bus.on('reset', () => {
+    plane.deployed.forget();
+    forgetEndpointConfigs(runtime.store);
+  });
   runtime.http.addDataPlane((req, info) => plane.handle(req, info));
 }
 

@@ -21,7 +21,7 @@ export class ExecutionLog {
 export function settingOf(req: ApiRequest): MethodSetting | undefined {
   const s = req.stage.methodSettings;
   if (req.route) {
-    const own = s[`${req.route.resource.path.replace(/^\//, '')}/${req.route.method.httpMethod}`];
+    const own = s[req.route.settingKey];
     if (own) return own;
   }
   return s['*/*'];

@@ -39,13 +39,22 @@ function render(template: string, req: ApiRequest, body: string): string {
   }
 }
 
+/** Selection patterns, compiled once (null: not a valid expression, matches nothing). */
+const patterns = new Map<string, RegExp | null>();
+
 /** Java's String.matches: the whole input. */
 function fullMatch(pattern: string, input: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 's').test(input);
-  } catch {
-    return false;
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^(?:${pattern})$`, 's');
+    } catch {
+      re = null;
+    }
+    if (patterns.size >= 1000) patterns.clear();
+    patterns.set(pattern, re);
   }
+  return re ? re.test(input) : false;
 }
 
 /** The integration response for a status code (HTTP, MOCK) or a Lambda error message; the default otherwise. */

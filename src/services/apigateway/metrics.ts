@@ -23,16 +23,28 @@ export class RequestMetrics {
     this.timer?.cancel();
   }
 
-  record(o: { account: string; region: string; apiName: string; stage: string; method?: string; resource?: string; detailed: boolean; status: number; latency: number; integrationLatency?: number; cacheHit?: boolean }): void {
-    const sets: { Name: string; Value: string }[][] = [
-      [{ Name: 'ApiName', Value: o.apiName }],
-      [{ Name: 'ApiName', Value: o.apiName }, { Name: 'Stage', Value: o.stage }],
-    ];
-    if (o.detailed && o.method && o.resource) {
-      sets.push([{ Name: 'ApiName', Value: o.apiName }, { Name: 'Method', Value: o.method }, { Name: 'Resource', Value: o.resource }, { Name: 'Stage', Value: o.stage }]);
+  /** The dimension sets (and their series keys) of each API/stage/method, built once. */
+  private readonly groups = new Map<string, { key: string; dims: { Name: string; Value: string }[] }[]>();
+
+  private groupOf(o: { account: string; region: string; apiName: string; stage: string; method?: string; resource?: string; detailed: boolean }) {
+    const detailed = o.detailed && o.method && o.resource;
+    const gk = `${o.account}\u0000${o.region}\u0000${o.apiName}\u0000${o.stage}${detailed ? `\u0000${o.method}\u0000${o.resource}` : ''}`;
+    let g = this.groups.get(gk);
+    if (!g) {
+      const sets: { Name: string; Value: string }[][] = [
+        [{ Name: 'ApiName', Value: o.apiName }],
+        [{ Name: 'ApiName', Value: o.apiName }, { Name: 'Stage', Value: o.stage }],
+      ];
+      if (detailed) sets.push([{ Name: 'ApiName', Value: o.apiName }, { Name: 'Method', Value: o.method! }, { Name: 'Resource', Value: o.resource! }, { Name: 'Stage', Value: o.stage }]);
+      g = sets.map((dims) => ({ key: `${o.account}/${o.region}/${dims.map((d) => `${d.Name}=${d.Value}`).join(',')}`, dims }));
+      if (this.groups.size >= 10_000) this.groups.clear();
+      this.groups.set(gk, g);
     }
-    for (const dims of sets) {
-      const key = `${o.account}/${o.region}/${dims.map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+    return g;
+  }
+
+  record(o: { account: string; region: string; apiName: string; stage: string; method?: string; resource?: string; detailed: boolean; status: number; latency: number; integrationLatency?: number; cacheHit?: boolean }): void {
+    for (const { key, dims } of this.groupOf(o)) {
       let s = this.series.get(key);
       if (!s) this.series.set(key, (s = { account: o.account, region: o.region, dims, stats: new Map() }));
       add(s, 'Count', 1);

@@ -75,8 +75,20 @@ export function headerMaps(rawHeaders: string[]): { single: Record<string, strin
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** e.g. 30/Nov/2026:12:00:00 +0000 */
+let lastSecond = NaN;
+let lastText = '';
+
+/** e.g. 30/Nov/2026:12:00:00 +0000 (the same text for every request of a second, formatted once) */
 export function requestTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = formatRequestTime(second * 1000);
+    lastSecond = second;
+  }
+  return lastText;
+}
+
+function formatRequestTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;

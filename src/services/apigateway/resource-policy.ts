@@ -41,6 +41,7 @@ export function policyContext(req: ApiRequest): Record<string, string> {
 }
 
 export function checkResourcePolicy(req: ApiRequest): void {
+  if (!req.def.policy && !req.privateApi) return;
   const methodArn = executeApiArn(req, req.httpMethod, req.path);
   // a private API answers only what its policy allows: without one, nothing
   if (!req.def.policy && req.privateApi) throw new GatewayError('ACCESS_DENIED', `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${masked(methodArn)}`);

@@ -34,8 +34,7 @@ export function flushStageCache(rt: { store: Store; account: string; region: str
 /** The method's caching setting when the stage caches it, else undefined. */
 export function cachingOf(req: ApiRequest): MethodSetting | undefined {
   if (!req.stage.cacheClusterEnabled || !req.route) return undefined;
-  const key = `${req.route.resource.path.replace(/^\//, '')}/${req.route.method.httpMethod}`;
-  const s = req.stage.methodSettings[key] ?? req.stage.methodSettings['*/*'];
+  const s = req.stage.methodSettings[req.route.settingKey] ?? req.stage.methodSettings['*/*'];
   return s?.cachingEnabled ? s : undefined;
 }
 

@@ -13,6 +13,8 @@ export interface Route {
   resource: ResourceRecord;
   method: MethodRecord;
   pathParameters: Record<string, string>;
+  /** `{resource path without its leading /}/{method}`: the key of the stage's method settings */
+  settingKey: string;
 }
 
 export class Router {
@@ -65,6 +67,14 @@ export class Router {
     const r = this.resolve(segments);
     if (!r) return undefined;
     const method = r.resource.methods[httpMethod] ?? r.resource.methods.ANY;
-    return method ? { resource: r.resource, method, pathParameters: r.pathParameters } : undefined;
+    return method ? { resource: r.resource, method, pathParameters: r.pathParameters, settingKey: this.settingKey(r.resource, method) } : undefined;
+  }
+
+  private readonly keys = new Map<MethodRecord, string>();
+
+  private settingKey(resource: ResourceRecord, method: MethodRecord): string {
+    let k = this.keys.get(method);
+    if (k === undefined) this.keys.set(method, (k = `${resource.path.replace(/^\//, '')}/${method.httpMethod}`));
+    return k;
   }
 }

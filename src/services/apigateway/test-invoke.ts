@@ -74,7 +74,7 @@ export const testInvokeHandlers: Handlers<ApigatewayOperations> = {
       requestId: randomUUID(),
       extendedRequestId: randomUUID().slice(0, 14),
       requestTimeEpoch: now,
-      route: { resource, method, pathParameters: routed && routed.resource.id === resource.id ? routed.pathParameters : {} },
+      route: { resource, method, pathParameters: routed && routed.resource.id === resource.id ? routed.pathParameters : {}, settingKey: `${resource.path.replace(/^\//, '')}/${method.httpMethod}` },
     };
     const t0 = performance.now();
     const log: string[] = [`Execution log for request ${req.requestId}`, `${new Date(now).toUTCString()} : Starting execution for request: ${req.requestId}`, `${new Date(now).toUTCString()} : HTTP Method: ${req.httpMethod}, Resource Path: ${pq}`];

@@ -24,7 +24,7 @@ import { mapResponse } from './response-mapping.js';
 import { GatewayError, internalError, notFoundError, tooManyRequests, type Answer, type HttpApiRequest } from './request.js';
 import { Router } from './router.js';
 import { GLOBAL, tables, type ApiDefinition, type StageRecord } from './store.js';
-import { Buckets } from '../apigateway/index.js';
+import { Buckets, deadlinesOf } from '../apigateway/index.js';
 
 const PATH_FORM = '/_aws/execute-api/';
 const HOST_FORM = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?(?::\d+)?$/;
@@ -76,9 +76,40 @@ class DataPlane {
     const a = address(wire, info.host);
     if (!a) return undefined;
     // ids are shared with REST APIs: only the APIs of this service are answered here
-    const loc = tables(this.runtime.store).index.get(GLOBAL, a.apiId);
+    const loc = this.locate(a.apiId);
     if (!loc) return undefined;
     return this.serve(wire, info, a, loc);
+  }
+
+  /** Where each API id lives (null: not an HTTP API), read once until an apigatewayv2 write: every request to a
+   *  REST API passes here first, and must not pay a SQLite read for it. */
+  private readonly locations = new Map<string, { account: string; region: string } | null>();
+  /** APIs and stages as the data plane reads them (null: none), also until an apigatewayv2 write. */
+  private readonly records = new Map<string, unknown>();
+
+  forgetLocations(): void {
+    this.locations.clear();
+    this.records.clear();
+  }
+
+  private memo<T>(key: string, read: () => T | undefined): T | undefined {
+    let v = this.records.get(key) as T | null | undefined;
+    if (v === undefined) {
+      v = read() ?? null;
+      if (this.records.size >= 10_000) this.records.clear();
+      this.records.set(key, v);
+    }
+    return v ?? undefined;
+  }
+
+  private locate(apiId: string): { account: string; region: string } | undefined {
+    let loc = this.locations.get(apiId);
+    if (loc === undefined) {
+      loc = tables(this.runtime.store).index.get(GLOBAL, apiId) ?? null;
+      if (this.locations.size >= 10_000) this.locations.clear();
+      this.locations.set(apiId, loc);
+    }
+    return loc ?? undefined;
   }
 
   /** Deployments never change: their routers are compiled once. */
@@ -101,10 +132,10 @@ class DataPlane {
     const segs = rest.split('/');
     const first = decodeSegment(segs[1] ?? '');
     if (first && first !== '$default') {
-      const named = t.get(scope, `${apiId}/${first}`);
+      const named = this.memo(`stage\u0000${apiId}/${first}`, () => t.get(scope, `${apiId}/${first}`));
       if (named) return { stage: named, path: '/' + segs.slice(2).join('/') };
     }
-    const def = t.get(scope, `${apiId}/$default`);
+    const def = this.memo(`stage\u0000${apiId}/$default`, () => t.get(scope, `${apiId}/$default`));
     return def ? { stage: def, path: rest || '/' } : undefined;
   }
 
@@ -112,7 +143,7 @@ class DataPlane {
     const t0 = performance.now();
     const requestId = randomBytes(10).toString('base64').replace(/[+/]/g, 'A').slice(0, 15) + '=';
     const baseHeaders = { 'apigw-requestid': requestId, date: this.runtime.clock.date().toUTCString() };
-    const api = tables(this.runtime.store).apis.get(loc, a.apiId);
+    const api = this.memo(`api\u0000${a.apiId}`, () => tables(this.runtime.store).apis.get(loc, a.apiId));
     const found = api && !api.DisableExecuteApiEndpoint ? this.stageFor(loc, a.apiId, a.rest) : undefined;
     const compiled = found?.stage.DeploymentId ? this.compile(loc, a.apiId, found.stage.DeploymentId) : undefined;
     if (!api || !found || !compiled) {
@@ -232,7 +263,7 @@ class DataPlane {
   /** A Lambda integration past its timeout answers 503, as API Gateway does (the function may still finish). */
   private withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.runtime.clock.setTimeout(() => reject(new GatewayError(503, 'Service Unavailable')), ms);
+      const timer = deadlinesOf(this.runtime.clock).after(ms, () => reject(new GatewayError(503, 'Service Unavailable')));
       p.then(
         (v) => {
           timer.cancel();
@@ -264,7 +295,11 @@ export function installDataPlane(runtime: Runtime): void {
   runtime.bus.on('reset', ({ service }) => {
     if (service && service !== 'apigatewayv2') return;
     plane.buckets.clear();
+    plane.forgetLocations();
     clearAllAuthorizerCaches(runtime);
+  });
+  runtime.bus.on('api-call', ({ service, readOnly }) => {
+    if (service === 'apigatewayv2' && !readOnly) plane.forgetLocations();
   });
   runtime.http.addDataPlane((req, info) => plane.handle(req, info));
 }
