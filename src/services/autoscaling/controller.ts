@@ -20,6 +20,7 @@ import { deleteScheduledActionsOf, runDueScheduledActions } from './scheduled-ac
 import { deletePolicyAlarms, repeatAlarmActions } from './target-tracking.js';
 import { executePolicy } from './policies.js';
 import { forgetForecasts, runPredictiveScaling } from './predictive.js';
+import { launchFromPool, POOL_TO_GROUP, poolMembers, poolTarget, reconcileWarmPool, returnToPool, reusesOnScaleIn, takeWarm } from './warm-pool.js';
 
 export function tickMs(): number {
   const s = Number(process.env.CUMULUS_AUTOSCALING_TICK_SECONDS ?? 10);
@@ -89,9 +90,10 @@ export function reconcile(rt: Runtime, scope: Scope, g: GroupRecord, unchanged?:
   if (capacity < desired && !isSuspended(g, 'Launch')) launchUpTo(rt, scope, g, desired);
   else if (capacity > desired && !isSuspended(g, 'Terminate')) shrinkTo(rt, scope, g, desired);
   else if (!g.deleting && !isSuspended(g, 'AZRebalance') && !isSuspended(g, 'Launch')) rebalance(rt, scope, g);
+  reconcileWarmPool(rt, scope, g);
 
   g.Instances = g.Instances.filter((i) => i.LifecycleState !== 'Terminated');
-  if (g.deleting && g.Instances.length === 0) {
+  if (g.deleting && g.Instances.length === 0 && !g.warm?.length) {
     groups(rt).delete(scope, g.AutoScalingGroupName);
     for (const p of policies(rt).list(scope).filter((p) => p.AutoScalingGroupName === g.AutoScalingGroupName)) {
       deletePolicyAlarms(rt, scope, p);
@@ -180,7 +182,7 @@ function inService(rt: Runtime, scope: Scope, g: GroupRecord, i: GroupInstanceRe
   if (!i.launchActivityId) return;
   finishActivity(rt, scope, i.launchActivityId, 'Successful');
   const a = activities(rt).get(scope, i.launchActivityId);
-  if (a) launchedEvent(rt, scope, g, a, i);
+  if (a) launchedEvent(rt, scope, g, a, i, i.fromWarmPool ? POOL_TO_GROUP : undefined);
 }
 
 function zoneCounts(g: GroupRecord): Map<string, number> {
@@ -206,6 +208,12 @@ function launchUpTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number):
   const from = capacityOf(activeInstances(g));
   const cause = `${g.pendingCause ? `${g.pendingCause}  ` : ''}At ${at(rt)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${from} to ${desired}.`;
   while (capacityOf(activeInstances(g)) < desired) {
+    // the warm pool first: a prepared instance is started instead of a cold launch
+    const warm = g.deleting ? undefined : takeWarm(rt, scope, g, nextZone(rt, g, new Set()));
+    if (warm) {
+      launchFromPool(rt, scope, g, warm, cause);
+      continue;
+    }
     const refused = new Set<string>();
     let launched = false;
     const picks = picksFor(rt, g, desired);
@@ -232,7 +240,12 @@ function shrinkTo(rt: Runtime, scope: Scope, g: GroupRecord, desired: number): v
   const from = capacityOf(activeInstances(g));
   const victims = chooseVictims(g, from - desired, rt.clock.now(), desired);
   const prefix = `${g.pendingCause ? `${g.pendingCause}  ` : ''}At ${at(rt)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${desired}.`;
-  for (const v of victims) terminateOne(rt, scope, g, v, `${prefix}  At ${at(rt)} instance ${v.InstanceId} was selected for termination.`);
+  // ReuseOnScaleIn: back to the warm pool (stopped) instead of terminated, while the pool has room for them
+  let room = reusesOnScaleIn(g) ? poolTarget(g) - poolMembers(g).length : 0;
+  for (const v of victims) {
+    if (room-- > 0) returnToPool(rt, scope, g, v, `${prefix}  At ${at(rt)} instance ${v.InstanceId} was selected to be returned to the warm pool.`);
+    else terminateOne(rt, scope, g, v, `${prefix}  At ${at(rt)} instance ${v.InstanceId} was selected for termination.`);
+  }
   g.pendingCause = undefined;
 }
 

@@ -23,6 +23,7 @@ import {
   TERMINATION_POLICIES,
 } from './groups.js';
 import { terminateOne } from './launch.js';
+import { terminateWarm } from './warm-pool.js';
 import { createHooks } from './lifecycle-hooks.js';
 import { normalizeMixed } from './mixed.js';
 import { checkLoadBalancers, splitSources } from './load-balancers.js';
@@ -168,7 +169,8 @@ export const groupHandlers: Handlers<AutoscalingOperations> = {
       throw validation(`Deletion protection is enabled for Auto Scaling group ${g.AutoScalingGroupName}.`);
     }
     if (!input.ForceDelete) {
-      if (g.Instances.some((i) => i.LifecycleState !== 'Terminated')) {
+      // warm pool instances count: the pool is deleted first (DeleteWarmPool), or the group with ForceDelete
+      if (g.Instances.some((i) => i.LifecycleState !== 'Terminated') || g.warm?.some((i) => i.LifecycleState !== 'Warmed:Terminated')) {
         if (g.Instances.some((i) => i.LifecycleState === 'Pending' || i.LifecycleState === 'Terminating')) {
           throw scalingActivityInProgress('You cannot delete an AutoScalingGroup while there are scaling activities in progress for that group.');
         }
@@ -204,7 +206,7 @@ export const groupHandlers: Handlers<AutoscalingOperations> = {
     const all = groups(ctx)
       .list(scopeOf(ctx))
       .flatMap((g) =>
-        g.Instances.filter((i) => i.LifecycleState !== 'Terminated').map((i) => ({
+        [...g.Instances, ...(g.warm ?? [])].filter((i) => i.LifecycleState !== 'Terminated' && i.LifecycleState !== 'Warmed:Terminated').map((i) => ({
           ...instanceView(i),
           AutoScalingGroupName: g.AutoScalingGroupName,
           HealthStatus: i.HealthStatus.toUpperCase(),
@@ -235,10 +237,19 @@ export const groupHandlers: Handlers<AutoscalingOperations> = {
 
   TerminateInstanceInAutoScalingGroup(ctx, input) {
     const scope = scopeOf(ctx);
-    const g = groups(ctx)
-      .list(scope)
-      .find((x) => x.Instances.some((i) => i.InstanceId === input.InstanceId && i.LifecycleState !== 'Terminated'));
+    const all = groups(ctx).list(scope);
+    const g = all.find((x) => x.Instances.some((i) => i.InstanceId === input.InstanceId && i.LifecycleState !== 'Terminated'));
     const inst = g?.Instances.find((i) => i.InstanceId === input.InstanceId);
+    const warmGroup = inst ? undefined : all.find((x) => x.warm?.some((i) => i.InstanceId === input.InstanceId && !i.LifecycleState.startsWith('Warmed:Terminat')));
+    if (warmGroup) {
+      // a warm pool instance: terminated out of the pool (the pool refills); desired capacity is not involved
+      const w = warmGroup.warm!.find((i) => i.InstanceId === input.InstanceId)!;
+      terminateWarm(ctx, scope, warmGroup, w, `At ${causeTime(ctx.clock.now())} instance ${w.InstanceId} was taken out of the warm pool in response to a user request.`);
+      putGroup(ctx, warmGroup);
+      const { at: _w, ...act } = activities(ctx).get(scope, w.terminateActivityId!)!;
+      void _w;
+      return { Activity: act };
+    }
     if (!g || !inst) throw validation(`Instance Id not found - No managed instance found for instance ID: ${input.InstanceId}`);
     if (inst.LifecycleState === 'Terminating') throw validation(`The instance ${input.InstanceId} is already terminating.`);
     const from = g.DesiredCapacity;

@@ -100,8 +100,8 @@ export function checkLaunchSource(input: Pick<CreateAutoScalingGroupType, 'Launc
 }
 
 export function groupView(g: GroupRecord): AutoScalingGroup {
-  const { cooldownUntil: _c, pendingCause: _p, launchBackoffUntil: _l, azBackoff: _a, predictiveFloor: _f, deleting, Instances, Tags, ...rest } = g;
-  void _c, _p, _l, _a, _f;
+  const { cooldownUntil: _c, pendingCause: _p, launchBackoffUntil: _l, azBackoff: _a, predictiveFloor: _f, warm: _w, deleting, Instances, Tags, ...rest } = g;
+  void _c, _p, _l, _a, _f, _w;
   return {
     ...rest,
     Instances: Instances.filter((i) => i.LifecycleState !== 'Terminated').map(instanceView),
@@ -123,7 +123,7 @@ export function isSuspended(g: GroupRecord, process: (typeof PROCESSES)[number])
 
 /** An instance as Describe shows it (without Cumulus's bookkeeping). */
 export function instanceView(i: GroupInstanceRecord): GroupInstance {
-  const { launchedAt: _l, unhealthyCause: _u, launchActivityId: _a, terminateActivityId: _t, actions: _x, terminateHooksDone: _d, spot: _s, replacing: _r, registeredTo: _g, drainUntil: _w, ...view } = i;
-  void _l, _u, _a, _t, _x, _d, _s, _r, _g, _w;
+  const { launchedAt: _l, unhealthyCause: _u, launchActivityId: _a, terminateActivityId: _t, actions: _x, terminateHooksDone: _d, spot: _s, replacing: _r, registeredTo: _g, drainUntil: _w, fromWarmPool: _f, returning: _b, ...view } = i;
+  void _l, _u, _a, _t, _x, _d, _s, _r, _g, _w, _f, _b;
   return view;
 }

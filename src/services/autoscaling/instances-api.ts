@@ -9,6 +9,7 @@ import { getGroup, putGroup } from './groups.js';
 import { deregisterInstance } from './load-balancers.js';
 import { capacityOf } from './mixed.js';
 import { groups, scopeOf, type ActivityRecord } from './store.js';
+import { poolTarget } from './warm-pool.js';
 
 const view = ({ at: _at, ...a }: ActivityRecord) => (void _at, a);
 
@@ -26,6 +27,15 @@ export const GROUP_METRICS = [
   'GroupStandbyCapacity',
   'GroupTerminatingCapacity',
   'GroupTotalCapacity',
+  // a group with a warm pool: its instances are counted here, not in the Group* metrics above
+  'WarmPoolDesiredCapacity',
+  'WarmPoolWarmedCapacity',
+  'WarmPoolPendingCapacity',
+  'WarmPoolTerminatingCapacity',
+  'WarmPoolTotalCapacity',
+  'GroupAndWarmPoolDesiredCapacity',
+  'GroupAndWarmPoolTotalCapacity',
+  'WarmPoolMinSize',
 ];
 
 export const instanceHandlers: Handlers<AutoscalingOperations> = {
@@ -204,6 +214,16 @@ export function publishGroupMetrics(rt: Runtime): void {
     values.GroupStandbyCapacity = units(['Standby']);
     values.GroupTerminatingCapacity = units(['Terminating', 'Terminating:Wait', 'Terminating:Proceed']);
     values.GroupTotalCapacity = capacityOf(g.Instances.filter((i) => i.LifecycleState !== 'Terminated'));
+    const warm = (g.warm ?? []).filter((i) => i.LifecycleState !== 'Warmed:Terminated');
+    const warmCount = (pred: (s: string) => boolean) => warm.filter((i) => pred(i.LifecycleState)).length;
+    values.WarmPoolDesiredCapacity = poolTarget(g);
+    values.WarmPoolMinSize = g.WarmPoolConfiguration?.MinSize ?? 0;
+    values.WarmPoolWarmedCapacity = warmCount((s) => s === 'Warmed:Stopped' || s === 'Warmed:Running' || s === 'Warmed:Hibernated');
+    values.WarmPoolPendingCapacity = warmCount((s) => s.startsWith('Warmed:Pending'));
+    values.WarmPoolTerminatingCapacity = warmCount((s) => s.startsWith('Warmed:Terminating'));
+    values.WarmPoolTotalCapacity = warm.length;
+    values.GroupAndWarmPoolDesiredCapacity = g.DesiredCapacity + values.WarmPoolDesiredCapacity;
+    values.GroupAndWarmPoolTotalCapacity = values.GroupTotalCapacity + warm.length;
     rt.bus.emit('metric', {
       account: scope.account,
       region: scope.region,

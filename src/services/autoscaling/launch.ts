@@ -60,15 +60,21 @@ function runRequest(rt: RT, scope: Scope, g: GroupRecord, subnetId: string, pick
   };
 }
 
-function emit(rt: RT, scope: Scope, g: GroupRecord, detailType: string, a: ActivityRecord, instanceId: string | undefined, details: Record<string, string>): void {
+/** Where an instance comes from and goes to, as EventBridge events say (EC2 | AutoScalingGroup | WarmPool). */
+export interface Route {
+  origin: string;
+  destination: string;
+}
+
+function emit(rt: RT, scope: Scope, g: GroupRecord, detailType: string, a: ActivityRecord, instanceId: string | undefined, details: Record<string, string>, route?: Route): void {
   rt.bus.emit('aws-event', {
     account: scope.account,
     region: scope.region,
     source: 'aws.autoscaling',
     detailType,
     detail: {
-      Origin: detailType.includes('Terminate') ? 'AutoScalingGroup' : 'EC2',
-      Destination: detailType.includes('Terminate') ? 'EC2' : 'AutoScalingGroup',
+      Origin: route?.origin ?? (detailType.includes('Terminate') ? 'AutoScalingGroup' : 'EC2'),
+      Destination: route?.destination ?? (detailType.includes('Terminate') ? 'EC2' : 'AutoScalingGroup'),
       StatusCode: a.StatusCode,
       AutoScalingGroupName: g.AutoScalingGroupName,
       ActivityId: a.ActivityId,
@@ -108,7 +114,7 @@ function runFirst(rt: RT, scope: Scope, g: GroupRecord, subnetId: string, picks:
 }
 
 /** Launches one instance in `zone` (trying each pick in order). A refusal is recorded as a failed activity (and an Unsuccessful event). */
-export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, cause: string, picks?: LaunchPick[]): LaunchOutcome {
+export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, cause: string, picks?: LaunchPick[], intoWarmPool = false): LaunchOutcome {
   const ctx = { ...rt, ...scope };
   const subnetId = subnetFor(ctx, g, zone);
   const details = { 'Subnet ID': subnetId ?? '', 'Availability Zone': zone };
@@ -116,12 +122,12 @@ export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, ca
     if (!subnetId) throw new AwsError('InvalidSubnet', `No subnet of the group is in ${zone}.`);
     const { instance, pick } = runFirst(rt, scope, g, subnetId, picks);
     const id = instance!.InstanceId!;
-    const a = recordActivity(rt, scope, g, { Description: `Launching a new EC2 instance: ${id}`, Cause: cause, StatusCode: 'InProgress', Details: details });
+    const a = recordActivity(rt, scope, g, { Description: `Launching a new EC2 instance${intoWarmPool ? ' into warm pool' : ''}: ${id}`, Cause: cause, StatusCode: 'InProgress', Details: details });
     const rec: GroupInstanceRecord = {
       InstanceId: id,
       InstanceType: instance!.InstanceType,
       AvailabilityZone: zone,
-      LifecycleState: 'Pending',
+      LifecycleState: intoWarmPool ? 'Warmed:Pending' : 'Pending',
       HealthStatus: 'Healthy',
       ProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn ?? false,
       ...(g.LaunchConfigurationName ? { LaunchConfigurationName: g.LaunchConfigurationName } : {}),
@@ -150,7 +156,7 @@ export function launchOne(rt: RT, scope: Scope, g: GroupRecord, zone: string, ca
       StatusMessage: `${err.message} Launching EC2 instance failed.`,
       Details: details,
     });
-    emit(rt, scope, g, 'EC2 Instance Launch Unsuccessful', a, undefined, details);
+    emit(rt, scope, g, 'EC2 Instance Launch Unsuccessful', a, undefined, details, intoWarmPool ? { origin: 'EC2', destination: 'WarmPool' } : undefined);
     return { error: err };
   }
 }
@@ -197,12 +203,12 @@ export function terminateInEc2(rt: RT, scope: Scope, inst: GroupInstanceRecord):
   }
 }
 
-export function launchedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord): void {
-  emit(rt, scope, g, 'EC2 Instance Launch Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone });
+export function launchedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord, route?: Route): void {
+  emit(rt, scope, g, 'EC2 Instance Launch Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone }, route);
 }
 
-export function terminatedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord): void {
-  emit(rt, scope, g, 'EC2 Instance Terminate Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone });
+export function terminatedEvent(rt: RT, scope: Scope, g: GroupRecord, a: ActivityRecord, inst: GroupInstanceRecord, route?: Route): void {
+  emit(rt, scope, g, 'EC2 Instance Terminate Successful', a, inst.InstanceId, { 'Subnet ID': subnetFor({ ...rt, ...scope }, g, inst.AvailabilityZone) ?? '', 'Availability Zone': inst.AvailabilityZone }, route);
 }
 
 export { causeTime };

@@ -55,18 +55,26 @@ export function deleteHooksOf(rt: Pick<Runtime, 'store'>, scope: Scope, group: s
 }
 
 /** Puts the instance on hold for the transition's hooks; false when the group has none. */
-export function beginActions(rt: Runtime, scope: Scope, g: GroupRecord, inst: GroupInstanceRecord, transition: 'launch' | 'terminate'): boolean {
+export function beginActions(
+  rt: Runtime,
+  scope: Scope,
+  g: GroupRecord,
+  inst: GroupInstanceRecord,
+  transition: 'launch' | 'terminate',
+  /** warm pool transitions wait in their own state (Warmed:Pending:Wait …) and name their route */
+  warm?: { state: GroupInstanceRecord['LifecycleState']; origin: string; destination: string },
+): boolean {
   const hooks = hooksOf(rt, scope, g.AutoScalingGroupName, transition);
   if (!hooks.length) return false;
   const now = rt.clock.now();
   inst.actions = {};
-  inst.LifecycleState = transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
+  inst.LifecycleState = warm?.state ?? (transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait');
   for (const h of hooks) {
     const token = randomUUID();
     inst.actions[h.LifecycleHookName] = { token, deadline: now + h.HeartbeatTimeout * 1000, globalDeadline: now + h.GlobalTimeout * 1000, defaultResult: h.DefaultResult };
     const detail = {
-      Origin: transition === 'launch' ? 'EC2' : 'AutoScalingGroup',
-      Destination: transition === 'launch' ? 'AutoScalingGroup' : 'EC2',
+      Origin: warm?.origin ?? (transition === 'launch' ? (inst.fromWarmPool ? 'WarmPool' : 'EC2') : 'AutoScalingGroup'),
+      Destination: warm?.destination ?? (transition === 'launch' ? 'AutoScalingGroup' : 'EC2'),
       LifecycleActionToken: token,
       AutoScalingGroupName: g.AutoScalingGroupName,
       LifecycleHookName: h.LifecycleHookName,
@@ -107,7 +115,8 @@ function findAction(rt: Runtime, scope: Scope, input: { AutoScalingGroupName: st
     throw validation(`No Lifecycle Hook found with name ${input.LifecycleHookName} for group ${input.AutoScalingGroupName}`);
   }
   if (!input.LifecycleActionToken && !input.InstanceId) throw validation('Either LifecycleActionToken or InstanceId must be specified.');
-  for (const inst of g.Instances) {
+  // warm pool instances wait on the same hooks (Warmed:Pending:Wait, Warmed:Terminating:Wait)
+  for (const inst of [...g.Instances, ...(g.warm ?? [])]) {
     const a = inst.actions?.[input.LifecycleHookName];
     if (!a || a.result) continue;
     if (input.LifecycleActionToken ? a.token === input.LifecycleActionToken : inst.InstanceId === input.InstanceId) return { g, inst, action: a };

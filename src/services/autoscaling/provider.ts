@@ -15,12 +15,13 @@ import { loadBalancerHandlers } from './load-balancers.js';
 import { instanceRefreshHandlers } from './instance-refresh.js';
 import { scheduledActionHandlers } from './scheduled-actions.js';
 import { tagHandlers } from './tags-api.js';
+import { warmPoolHandlers } from './warm-pool-api.js';
 
 const unwatch = new WeakMap<object, () => void>();
 
 export default defineService<AutoscalingOperations>(
   'autoscaling',
-  { ...launchConfigurationHandlers, ...groupHandlers, ...instanceHandlers, ...lifecycleHookHandlers, ...policyHandlers, ...predictiveHandlers, ...activityHandlers, ...tagHandlers, ...scheduledActionHandlers, ...instanceRefreshHandlers, ...loadBalancerHandlers },
+  { ...launchConfigurationHandlers, ...groupHandlers, ...instanceHandlers, ...lifecycleHookHandlers, ...policyHandlers, ...predictiveHandlers, ...activityHandlers, ...tagHandlers, ...scheduledActionHandlers, ...instanceRefreshHandlers, ...loadBalancerHandlers, ...warmPoolHandlers },
   {
     validationErrorCode: 'ValidationError',
     init(runtime) {

@@ -38,6 +38,10 @@ export interface GroupInstanceRecord extends GroupInstance {
   registeredTo?: string[];
   /** virtual epoch ms until which a leaving instance drains from its load balancers before EC2 terminates it */
   drainUntil?: number;
+  /** came out of the warm pool: its launch event's Origin is WarmPool */
+  fromWarmPool?: boolean;
+  /** a warm instance returned to the pool on scale in (ReuseOnScaleIn): the terminate hooks hold it, not the launch hooks */
+  returning?: boolean;
 }
 
 export interface LifecycleActionRecord {
@@ -78,6 +82,8 @@ export interface GroupRecord extends Omit<AutoScalingGroup, 'CreatedTime' | 'Ins
   deleting?: boolean;
   /** ForecastAndScale: the forecast capacity the group does not scale in below until `until` (virtual ms) */
   predictiveFloor?: { capacity: number; until: number };
+  /** the warm pool's instances (LifecycleState Warmed:*): kept apart from Instances, they are not capacity */
+  warm?: GroupInstanceRecord[];
 }
 
 export interface PolicyRecord extends ScalingPolicy {

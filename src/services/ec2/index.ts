@@ -177,6 +177,18 @@ export function terminateInstancesInternal(runtime: Runtime, scope: Ec2Scope, id
   });
 }
 
+/** StopInstances or StartInstances for another service (Auto Scaling's warm pools). Throws AwsError when EC2 refuses. */
+function stopOrStart(runtime: Runtime, scope: Ec2Scope, op: 'StopInstances' | 'StartInstances', ids: string[]): InstanceStateChange[] {
+  const ctx = internalContext(runtime, scope, op, launcher(runtime, scope.account));
+  return runtime.store.transaction(() => {
+    const out = instanceHandlers[op]!(ctx, { InstanceIds: ids }) as { StoppingInstances?: InstanceStateChange[]; StartingInstances?: InstanceStateChange[] };
+    return out.StoppingInstances ?? out.StartingInstances ?? [];
+  });
+}
+
+export const stopInstancesInternal = (runtime: Runtime, scope: Ec2Scope, ids: string[]) => stopOrStart(runtime, scope, 'StopInstances', ids);
+export const startInstancesInternal = (runtime: Runtime, scope: Ec2Scope, ids: string[]) => stopOrStart(runtime, scope, 'StartInstances', ids);
+
 /** The instances (as DescribeInstances shows them) among `ids`; missing ones are left out. Without ids: all of the scope. */
 export function describeInstancesInternal(runtime: Runtime, scope: Ec2Scope, ids?: string[]): Instance[] {
   const ctx = internalContext(runtime, scope, 'DescribeInstances');
