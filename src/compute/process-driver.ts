@@ -16,6 +16,7 @@ import {
   type WorkloadSpec,
 } from './driver.js';
 import { DEFAULT_PATH, lookupUser, resolveExecutable, scriptArgv, wrap, type Identity } from './launch.js';
+import { Guardian } from './guardian.js';
 import { OutputBuffer } from './output.js';
 import { envName, PortAllocator, portEnv } from './ports.js';
 import { ProcessWorkload } from './process-workload.js';
@@ -50,6 +51,8 @@ export class ProcessDriver implements Driver {
   /** log files still being flushed by exited workloads, by id: a restart appends after them */
   private readonly closing = new Map<string, Promise<void>>();
   private closed = false;
+  /** kills the workloads' process groups if Cumulus dies without stopping them */
+  private readonly guardian = new Guardian();
 
   constructor(private readonly options: ProcessDriverOptions) {
     this.ports = new PortAllocator(options.portRange);
@@ -174,7 +177,10 @@ export class ProcessDriver implements Driver {
       openFiles: limits.fileDescriptors,
     });
     await workload.launch({ argv: wrapped, cwd, uid: identity?.uid, gid: identity?.gid, stdin: spec.stdin });
-    if (workload.pid !== undefined && workload.state !== 'exited') this.recordLeader(dir, workload.pid);
+    if (workload.pid !== undefined && workload.state !== 'exited') {
+      this.recordLeader(dir, workload.pid);
+      this.guardian.add(workload.pid);
+    }
     return workload;
   }
 
@@ -187,6 +193,7 @@ export class ProcessDriver implements Driver {
       if (this.leftoverCgroups.size) await new Promise((r) => setImmediate(r));
     }
     if (this.cgroupSupport && !this.leftoverCgroups.size) removeBases(this.cgroupSupport);
+    this.guardian.close();
   }
 
   private validate(spec: WorkloadSpec): void {
@@ -240,6 +247,7 @@ export class ProcessDriver implements Driver {
 
   private finished(w: ProcessWorkload, dir: string): void {
     this.ports.release(w.ports);
+    if (w.pid !== undefined) this.guardian.remove(w.pid);
     if (this.live.get(w.id) === w) this.live.delete(w.id);
     try {
       const file = path.join(dir, LEADER_FILE);
