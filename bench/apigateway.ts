@@ -51,7 +51,11 @@ function freePort(): Promise<number> {
 async function startCumulus(cpuProf: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const prof = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
-  const child = spawn(process.execPath, [...prof, path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, path.join(buildRoot, 'src/cli/main.js'), 'start', '--port', String(port), '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    // the MOCK path can pass AWS's default account throttle (10,000 requests/s, bursts of 5,000): raise it, as a quota increase would
+    env: { ...process.env, CUMULUS_APIGATEWAY_ACCOUNT_RATE: '1000000', CUMULUS_APIGATEWAY_ACCOUNT_BURST: '1000000' },
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {

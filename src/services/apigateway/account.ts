@@ -6,8 +6,20 @@ import { badRequest } from './errors.js';
 import { applyPatches } from './patch.js';
 import { tables } from './store.js';
 
-/** The account's throttle: 10,000 requests per second with bursts of 5,000. */
-export const ACCOUNT_THROTTLE = { rateLimit: 10000, burstLimit: 5000 };
+/** A positive number from the environment, else the default. */
+function setting(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * The account's throttle per region: 10,000 requests per second with bursts of 5,000, AWS's default quota. Like
+ * that quota, it can be raised: CUMULUS_APIGATEWAY_ACCOUNT_RATE and CUMULUS_APIGATEWAY_ACCOUNT_BURST.
+ */
+export const ACCOUNT_THROTTLE = {
+  rateLimit: setting('CUMULUS_APIGATEWAY_ACCOUNT_RATE', 10000),
+  burstLimit: setting('CUMULUS_APIGATEWAY_ACCOUNT_BURST', 5000),
+};
 
 function view(ctx: RequestContext): Account {
   const rec = tables(ctx.store).account.get(regional(ctx), 'account') ?? {};
