@@ -130,6 +130,9 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
+  // the per-request line is built only when it will be written
+  const logInfo = !['warn', 'error', 'silent'].includes(config.logLevel);
+
   async function handle(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const t0 = performance.now();
     const rawUrl = raw.url ?? '/';
@@ -148,7 +151,10 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
     let result: HttpResult;
     try {
       try {
-        wire.body = await readBody(raw, config.maxBodyBytes);
+        // a request that declares no body (a GET without content-length or transfer-encoding) has none: no wait on the stream
+        const cl = raw.headers['content-length'];
+        if ((cl !== undefined && cl !== '0') || raw.headers['transfer-encoding'] !== undefined) wire.body = await readBody(raw, config.maxBodyBytes);
+        else raw.resume();
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${config.maxBodyBytes} bytes.`, { status: 413 });
@@ -163,12 +169,15 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
       } else {
         let planeResult: HttpResult | typeof HANDLED | undefined;
         const sourceIp = (raw.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+        const info = { host, raw, res, sourceIp };
+        // most planes pass synchronously (undefined): only a returned promise is awaited
         for (const plane of runtime.http.planes) {
-          planeResult = await plane(wire, { host, raw, res, sourceIp });
+          const r = plane(wire, info);
+          planeResult = r instanceof Promise ? await r : r;
           if (planeResult) break;
         }
         if (planeResult === HANDLED) {
-          log.info(`data-plane ${wire.method} ${path} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
+          if (logInfo) log.info(`data-plane ${wire.method} ${path} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
           return;
         }
         if (planeResult) {
@@ -176,9 +185,8 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
           operation = `${wire.method} ${path}`;
           result = planeResult;
         } else {
-          const socket = raw.socket;
           const dispatched = await controlPlane.dispatch(wire, {
-            sourceIp: (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+            sourceIp,
             host,
             baseUrl: `http://${host}`,
             startedAt: t0,
@@ -195,7 +203,7 @@ export async function startCumulus(overrides: Partial<Config> = {}): Promise<Cum
       result = renderError(undefined, guessProtocol(wire), err, requestId());
     }
     send(res, result);
-    log.info(`${service} ${operation} ${result.status} ${(performance.now() - t0).toFixed(1)}ms`);
+    if (logInfo) log.info(`${service} ${operation} ${result.status} ${(performance.now() - t0).toFixed(1)}ms`);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -98,6 +98,31 @@ export const permissionHandlers: Handlers<LambdaOperations> = {
   },
 };
 
+type ParsedPolicy = ReturnType<typeof parsePolicyDocument>;
+/** A resource policy by its JSON text: its parse (null: unparsable) and the decisions taken with it. The text
+ *  fixes both (evaluation reads nothing but the document and the request given), so entries never go stale. */
+interface PolicyEntry {
+  document: ParsedPolicy | null;
+  decisions: Map<string, boolean>;
+}
+const policies = new Map<string, PolicyEntry>();
+
+function policyEntry(text: string): PolicyEntry {
+  let entry = policies.get(text);
+  if (!entry) {
+    let document: ParsedPolicy | null;
+    try {
+      document = parsePolicyDocument(text, 'resource');
+    } catch {
+      document = null;
+    }
+    // bounded: many distinct policies only cost re-parsing
+    if (policies.size >= 512) policies.clear();
+    policies.set(text, (entry = { document, decisions: new Map() }));
+  }
+  return entry;
+}
+
 /** Who is asking: a service principal (events.amazonaws.com), an account id, an IAM ARN, or '*' (anyone). */
 function callerOf(principal: string, sourceAccount: string | undefined) {
   if (/\.amazonaws\.com$|\.amazon\.com$/.test(principal)) return { arn: '', account: sourceAccount ?? '', service: principal };
@@ -134,23 +159,30 @@ export function policyAllows(
   const q = ref.qualifier === '$LATEST' ? undefined : ref.qualifier;
   const record = tables(runtime.store).policies.get(scopeOf(ctx), qualifierKey(ref.name, q));
   if (!record) return false;
+  const entry = policyEntry(JSON.stringify(policyDocument(record)));
+  const document = entry.document;
+  if (!document) return false;
+  const action = extra.action ?? 'lambda:InvokeFunction';
+  const resource = functionArn(ctx, ref.name, q);
+  // every input of the evaluation below (undefined kept apart from any string)
+  const opt = (v: string | undefined) => (v === undefined ? '\u0001' : `=${v}`);
+  const key = `${action}\0${resource}\0${principal}\0${opt(sourceArn)}\0${opt(sourceAccount)}\0${opt(extra.functionUrlAuthType)}\0${opt(extra.principalOrgId)}`;
+  const known = entry.decisions.get(key);
+  if (known !== undefined) return known;
   const caller = callerOf(principal, sourceAccount);
   const context: Record<string, string> = {};
   if (sourceArn !== undefined) context['aws:SourceArn'] = sourceArn;
   if (sourceAccount !== undefined) context['aws:SourceAccount'] = sourceAccount;
   if (extra.functionUrlAuthType !== undefined) context['lambda:FunctionUrlAuthType'] = extra.functionUrlAuthType;
   if (extra.principalOrgId !== undefined) context['aws:PrincipalOrgID'] = extra.principalOrgId;
-  let document;
-  try {
-    document = parsePolicyDocument(JSON.stringify(policyDocument(record)), 'resource');
-  } catch {
-    return false;
-  }
   const result = evaluate({
     identityPolicies: [],
     // the resource policy alone decides: its account is taken as the caller's
     resourcePolicy: { id: 'function-policy', document, account: caller.account },
-    request: { action: extra.action ?? 'lambda:InvokeFunction', resource: functionArn(ctx, ref.name, q), principal: caller, context },
+    request: { action, resource, principal: caller, context },
   });
-  return result.decision === 'allowed';
+  const allowed = result.decision === 'allowed';
+  if (entry.decisions.size >= 256) entry.decisions.clear();
+  entry.decisions.set(key, allowed);
+  return allowed;
 }

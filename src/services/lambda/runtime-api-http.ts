@@ -79,6 +79,20 @@ function parseFields(text: string, into: Map<string, string>): void {
   }
 }
 
+/** The bytes of a JSON answer. The 202 (accepted) answers recur on every invocation and never vary with the
+ *  request: those are kept (never mutated: written as they are, or copied by Buffer.concat). */
+const accepted = new Map<string, Buffer[]>();
+
+function answerBytes(status: number, json: string): Buffer[] {
+  const known = status === 202 ? accepted.get(json) : undefined;
+  if (known) return known;
+  const body = Buffer.from(json);
+  const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const data = [Buffer.from(head, 'latin1'), body];
+  if (status === 202 && accepted.size < 8) accepted.set(json, data);
+  return data;
+}
+
 export class RuntimeConnection {
   closed = false;
   private buf: Buffer = Buffer.alloc(0);
@@ -123,9 +137,7 @@ export class RuntimeConnection {
   /** A JSON answer. `holdable`: it may wait for the answer to a request pipelined behind it (see flush); with
    *  none, it goes after the current turn, once the invoker has answered its own caller. */
   answer(status: number, json: string, holdable = false): void {
-    const body = Buffer.from(json);
-    const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
-    const s: Slot = { data: [Buffer.from(head, 'latin1'), body], hold: holdable, close: false };
+    const s: Slot = { data: answerBytes(status, json), hold: holdable, close: false };
     this.slots.push(s);
     if (holdable) {
       setImmediate(() => {
