@@ -8,8 +8,7 @@
 // (from /proc, Linux), which stays comparable when the machine is busy.
 // Human lines on stderr, a JSON line last on stdout. Targets (issue 5), at 32 connections: Lambda proxy at
 // least 25% of the floor's requests/s, MOCK at least 50%, p50 within 2 ms of the floor's.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,25 +27,12 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { cpuSeconds, freePort, log, pct, round, sleep, zip } from './common.js';
 
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (s: string) => process.stderr.write(`${s}\n`);
-
 const HANDLER_SOURCE = `exports.handler = async (event) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, path: event.path }) });`;
 const handler = async (event: { path: string }) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, path: event.path }) });
 const MOCK_BODY = '{"ok": true}';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startCumulus(cpuProf: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -71,21 +57,6 @@ async function startCumulus(cpuProf: string | undefined): Promise<{ child: Child
   return { child, url };
 }
 
-function zip(source: string): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-apigw-'));
-  fs.writeFileSync(path.join(dir, 'index.js'), source);
-  execFileSync('zip', ['-q', '-X', 'code.zip', 'index.js'], { cwd: dir });
-  const z = fs.readFileSync(path.join(dir, 'code.zip'));
-  fs.rmSync(dir, { recursive: true, force: true });
-  return z;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-
 /** A direct Lambda Invoke is a POST with a (not checked) SigV4 header; every other kind is a plain GET. */
 const INVOKE_HEADERS = {
   authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0',
@@ -106,16 +77,6 @@ function get(agent: http.Agent, url: URL): Promise<void> {
     req.on('error', reject);
     req.end(invoke ? '{"path":"/lambda"}' : undefined);
   });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Figures {

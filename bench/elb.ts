@@ -6,9 +6,7 @@
 // time per request each process spent (from /proc, Linux), which stays comparable when the machine is busy.
 // Target (issue 8): at least 50% of the floor's requests/s, and p50 within 1 ms of it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,22 +19,9 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { cpuSeconds, freePort, log, sleep } from './common.js';
 
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (s: string) => process.stderr.write(`${s}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 async function waitHttp(url: string, child: ChildProcess, out: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -67,16 +52,6 @@ for (const port of process.argv.slice(1).map(Number)) {
   http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok ' + port + '\\n'); })
     .listen(port, '127.0.0.1');
 }`;
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A load run, with the CPU microseconds per request each named process spent on it. */
 async function measured(run: () => Promise<LoadResult>, pids: Record<string, number | undefined>): Promise<LoadResult & { cpuUsPerRequest?: Record<string, number> }> {

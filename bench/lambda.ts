@@ -9,11 +9,10 @@
 //   node dist/bench/lambda.js [--seconds 3] [--cold 5] [--cpu-prof DIR]
 // Human lines on stderr, a JSON line last on stdout. Targets (issue 4): cold start at most 2x a bare node
 // start, warm Invoke p50 under 2 ms, at 32 callers at least 25% of the floor's rate.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -27,25 +26,12 @@ import {
   LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePort, log, pct, round, sleep, zip } from './common.js';
 
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (s: string) => process.stderr.write(`${s}\n`);
-
 const HANDLER_SOURCE = `exports.handler = async (event) => ({ ok: true, n: event.n });`;
 // the same handler, in this process, for the floor
 const handler = async (event: { n?: number }) => ({ ok: true, n: event.n });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startCumulus(cpuProf?: string): Promise<{ child: ChildProcess; url: string; port: number }> {
   const port = await freePort();
@@ -67,21 +53,6 @@ async function startCumulus(cpuProf?: string): Promise<{ child: ChildProcess; ur
   }
   return { child, url, port };
 }
-
-function zip(source: string): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lambda-'));
-  fs.writeFileSync(path.join(dir, 'index.js'), source);
-  execFileSync('zip', ['-q', '-X', 'code.zip', 'index.js'], { cwd: dir });
-  const z = fs.readFileSync(path.join(dir, 'code.zip'));
-  fs.rmSync(dir, { recursive: true, force: true });
-  return z;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Runs `call` from `callers` concurrent loops for `seconds`; latencies in ms and calls per second. */
 async function load(call: () => Promise<void>, callers: number, seconds: number): Promise<{ p50: number; p99: number; rate: number; calls: number }> {
