@@ -68,11 +68,45 @@ test('log lines: the function group, a stream per environment, START / output / 
   assert.match([...streams][0]!, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
   const text = mine.flatMap((l) => l.events.map((e) => e.message)).join('');
   assert.match(text, /START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+  // a cold environment starts with INIT_START, before the first START
+  assert.match(text, /^INIT_START Runtime Version: nodejs:\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n/);
+  assert.ok(text.indexOf('INIT_START') < text.indexOf('START RequestId'));
   assert.match(text, /line from the function/);
   assert.match(text, /END RequestId: /);
   assert.match(text, /REPORT RequestId: .*Init Duration/);
   assert.equal(mine[0]!.account, '000000000000');
   assert.equal(mine[0]!.region, 'us-east-1');
+});
+
+test('LogFormat JSON: the platform writes platform.initStart, platform.start and platform.report records, no END', async () => {
+  await createFunction(lambda, role, {
+    FunctionName: 'obs-json',
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    LoggingConfig: { LogFormat: 'JSON' },
+    files: { 'index.js': 'exports.handler = async () => 1;' },
+  });
+  const r = await lambda.send(new InvokeCommand({ FunctionName: 'obs-json', Payload: encode({}) }));
+  const requestId = r.$metadata.requestId!;
+  const records = await until('the platform.report record', () => {
+    const lines = logs.filter((l) => l.logGroupName === '/aws/lambda/obs-json').flatMap((l) => l.events.map((e) => e.message));
+    const parsed = lines.filter((m) => m.startsWith('{')).map((m) => JSON.parse(m) as { time: string; type: string; record: Record<string, unknown> });
+    return parsed.some((p) => p.type === 'platform.report') ? { lines, parsed } : undefined;
+  });
+  assert.deepEqual(records.parsed.map((p) => p.type), ['platform.initStart', 'platform.start', 'platform.report']);
+  assert.ok(!records.lines.some((m) => m.startsWith('END ') || m.startsWith('START ') || m.startsWith('REPORT ')), records.lines.join(''));
+  const [init, start, report] = records.parsed;
+  assert.equal(init!.record.initializationType, 'on-demand');
+  assert.equal(init!.record.phase, 'init');
+  assert.match(String(init!.record.runtimeVersion), /^nodejs:20\.v\d+$/);
+  assert.deepEqual(start!.record, { requestId, version: '$LATEST' });
+  assert.equal(report!.record.requestId, requestId);
+  assert.equal(report!.record.status, 'success');
+  const m = report!.record.metrics as Record<string, number>;
+  assert.equal(m.memorySizeMB, 128);
+  assert.ok(m.billedDurationMs >= 1 && m.durationMs >= 0 && m.maxMemoryUsedMB > 0 && m.initDurationMs! > 0, JSON.stringify(m));
+  assert.ok(!Number.isNaN(Date.parse(report!.time)));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'obs-json' }));
 });
 
 test('the lines reach CloudWatch Logs: GetLogEvents on /aws/lambda/NAME shows START, output, END, REPORT', async () => {

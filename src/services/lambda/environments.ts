@@ -9,7 +9,7 @@ import type { WorkloadExit, WorkloadHandle } from '../../compute/driver.js';
 import { driverFor } from '../../compute/shared.js';
 import type { Runtime } from '../../server/context.js';
 import { issueRoleCredentials } from '../sts/index.js';
-import { EnvironmentLog } from './lambda-logs.js';
+import { EnvironmentLog, initStartLine } from './lambda-logs.js';
 import type { ResolvedFunction } from './resolved-function.js';
 import { type DeliveredEvent, startRuntimeApi, type RuntimeApiServer, type RuntimeApiTarget } from './runtime-api.js';
 import { ensureRuntime, RuntimeLaunchError, runtimeLaunch } from './runtimes.js';
@@ -90,6 +90,8 @@ export class Environment implements RuntimeApiTarget {
     this.id = `lambda-${fn.FunctionName.slice(0, 80)}-${randomBytes(6).toString('hex')}`;
     this.log = new EnvironmentLog(pool.runtime, fn);
     this.createdAt = this.lastUsed = pool.runtime.clock.now();
+    // the stream of a new environment opens with its initialization, before any invocation's START
+    this.log.line(initStartLine(fn, provisioned, pool.runtime.clock.date()));
   }
 
   /** (a method, so that checks after an await are not narrowed away) */

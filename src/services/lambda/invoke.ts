@@ -8,7 +8,7 @@ import type { Runtime } from '../../server/context.js';
 import { EnvironmentPool } from './env-pool.js';
 import type { Assignment, Environment, Outcome } from './environments.js';
 import { Concurrency, type ThrottleReason } from './invoke-concurrency.js';
-import { reportLine } from './lambda-logs.js';
+import { endLine, reportOf, startLine, type ReportFigures } from './lambda-logs.js';
 import { LambdaMetrics } from './lambda-metrics.js';
 import type { ResolvedFunction } from './resolved-function.js';
 import { accountConcurrencyLimit } from './resolve.js';
@@ -193,7 +193,7 @@ export async function runInvocation(x: Execution, req: InvocationRequest): Promi
     }
     const e = acquired.env;
     if (req.tail) e.log.startCapture();
-    e.log.line(`START RequestId: ${requestId} Version: ${fn.Version}\n`);
+    e.log.line(startLine(fn, requestId, x.runtime.clock.date()));
     let a!: Assignment;
     const outcome = await new Promise<Outcome>((resolve) => {
       a = {
@@ -233,7 +233,7 @@ export async function runInvocation(x: Execution, req: InvocationRequest): Promi
   }
 }
 
-type Status = Parameters<typeof reportLine>[0]['status'];
+type Status = ReportFigures['status'];
 
 /** What the caller gets for an outcome. */
 function resultOf(x: Execution, env: Environment, fn: ResolvedFunction, requestId: string, outcome: Outcome): { result: InvocationResult; status: Status } {
@@ -268,12 +268,11 @@ function closeOut(
   concurrent: { account: number; unreserved: number; fn: number },
 ): void {
   const { fn } = req;
-  env.log.line(`END RequestId: ${requestId}\n`);
+  const end = endLine(fn, requestId);
+  if (end) env.log.line(end);
   const initDurationMs = env.initUnreported && env.initDurationMs !== undefined && !env.provisioned ? env.initDurationMs : undefined;
   if (initDurationMs !== undefined) env.initUnreported = false;
-  env.log.line(
-    reportLine({ requestId, durationMs, memorySize: fn.MemorySize, maxMemoryUsedMB: env.maxMemoryMB || env.sampleMemory(), initDurationMs, status }) + '\n',
-  );
+  env.log.line(reportOf(fn, { requestId, durationMs, memorySize: fn.MemorySize, maxMemoryUsedMB: env.maxMemoryMB || env.sampleMemory(), initDurationMs, status }, x.runtime.clock.date()));
   if (req.tail) result.logResult = env.log.takeTail();
   if (env.state === 'busy') env.release();
   x.metrics.invocation({ fn, resource, durationMs, error: result.functionError !== undefined, concurrent, provisioned: env.provisioned });

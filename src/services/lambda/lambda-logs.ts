@@ -1,8 +1,9 @@
 // CloudWatch Logs lines of Lambda: each execution environment writes its own stream
 // (`YYYY/MM/DD/[VERSION]<32 hex>`) in the function's log group; the function's own output plus the
-// platform's START / END / REPORT lines. Lines go to the bus ('log-events'), batched per turn of the event
+// platform's INIT_START / START / END / REPORT lines, or with LoggingConfig.LogFormat JSON the platform.initStart /
+// platform.start / platform.report records AWS writes instead. Lines go to the bus ('log-events'), batched per turn of the event
 // loop so the invoke path does not pay for them; LogType Tail reads the invocation's own lines back.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Runtime } from '../../server/context.js';
 import type { ResolvedFunction } from './resolved-function.js';
 
@@ -33,6 +34,51 @@ export function reportLine(r: ReportFigures): string {
   if (r.status?.kind === 'timeout') s += 'Status: timeout';
   else if (r.status?.kind === 'error') s += `Status: error\tError Type: ${r.status.errorType}`;
   return s;
+}
+
+/** The runtime version INIT_START names (nodejs:20.v1, python:3.12.v1, provided:al2023.v1): Cumulus has one of each. */
+export function runtimeVersionOf(runtime: string): string {
+  const m = /^(nodejs|python|java|dotnet|ruby|provided)\.?(.*?)(?:\.x)?$/.exec(runtime);
+  return m ? `${m[1]}:${m[2]}.v1` : `${runtime}.v1`;
+}
+
+function runtimeVersionArn(region: string, runtime: string): string {
+  return `arn:aws:lambda:${region}::runtime:${createHash('sha256').update(runtime).digest('hex')}`;
+}
+
+const json = (fn: ResolvedFunction) => fn.LoggingConfig?.LogFormat === 'JSON';
+const record = (at: Date, type: string, rec: object) => `${JSON.stringify({ time: at.toISOString(), type, record: rec })}\n`;
+
+/** The line an environment's initialization starts with (once per environment). */
+export function initStartLine(fn: ResolvedFunction, provisioned: boolean, at: Date): string {
+  const runtime = fn.Runtime ?? 'provided.al2023';
+  const version = runtimeVersionOf(runtime);
+  const arn = runtimeVersionArn(fn.region, runtime);
+  if (json(fn)) return record(at, 'platform.initStart', { initializationType: provisioned ? 'provisioned-concurrency' : 'on-demand', phase: 'init', runtimeVersion: version, runtimeVersionArn: arn });
+  return `INIT_START Runtime Version: ${version}\tRuntime Version ARN: ${arn}\n`;
+}
+
+export function startLine(fn: ResolvedFunction, requestId: string, at: Date): string {
+  return json(fn) ? record(at, 'platform.start', { requestId, version: fn.Version }) : `START RequestId: ${requestId} Version: ${fn.Version}\n`;
+}
+
+/** END (text format only: the JSON format has no end record). */
+export function endLine(fn: ResolvedFunction, requestId: string): string | undefined {
+  return json(fn) ? undefined : `END RequestId: ${requestId}\n`;
+}
+
+/** REPORT, or the platform.report record. */
+export function reportOf(fn: ResolvedFunction, r: ReportFigures, at: Date): string {
+  if (!json(fn)) return `${reportLine(r)}\n`;
+  const metrics = {
+    durationMs: Math.round(r.durationMs * 1000) / 1000,
+    billedDurationMs: Math.max(1, Math.ceil(r.durationMs)),
+    memorySizeMB: r.memorySize,
+    maxMemoryUsedMB: r.maxMemoryUsedMB,
+    ...(r.initDurationMs !== undefined ? { initDurationMs: Math.round(r.initDurationMs * 1000) / 1000 } : {}),
+  };
+  const status = r.status?.kind ?? 'success';
+  return record(at, 'platform.report', { requestId: r.requestId, metrics, status, ...(r.status?.kind === 'error' ? { errorType: r.status.errorType } : {}) });
 }
 
 interface LogEvent {
