@@ -3,8 +3,7 @@
 // (callers of the API's own account) or by the API's resource policy.
 import { credentialOf } from '../../protocol/identify.js';
 import { evaluate, parsePolicyDocument, policyDocumentsForPrincipal } from '../iam/index.js';
-import { accessKeyById, userByName } from '../iam/index.js';
-import { sessionByAccessKey } from '../sts/index.js';
+import { ownerOfAccessKey } from '../sts/index.js';
 import { GatewayError, missingToken } from './gateway-errors.js';
 import { executeApiArn, header, type ApiRequest } from './request.js';
 import { policyContext } from './resource-policy.js';
@@ -13,20 +12,7 @@ function signer(req: ApiRequest): ApiRequest['caller'] {
   const wire = { method: req.httpMethod, path: req.path, query: req.query, headers: req.headers, body: req.body };
   const cred = credentialOf(wire);
   if (!cred?.accessKeyId) return undefined;
-  const key = cred.accessKeyId;
-  if (key.startsWith('ASIA')) {
-    const s = sessionByAccessKey(req.runtime, key);
-    return s ? { accountId: s.account, arn: s.arn, userId: s.userId, accessKey: key } : undefined;
-  }
-  if (key.startsWith('AKIA')) {
-    const k = accessKeyById(req.runtime, key);
-    const user = k ? userByName(req.runtime, k.account, k.UserName) : undefined;
-    if (!k || k.Status !== 'Active' || !user) return undefined;
-    return { accountId: k.account, arn: user.Arn, userId: user.UserId, accessKey: key };
-  }
-  // test keys as the control plane takes them: 12 digits name an account, anything else the default account's root
-  const account = /^\d{12}$/.test(key) ? key : req.runtime.config.defaultAccount;
-  return { accountId: account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKey: key };
+  return ownerOfAccessKey(req.runtime, cred.accessKeyId);
 }
 
 export function authorizeIam(req: ApiRequest): void {

@@ -1,35 +1,15 @@
 // AWS_IAM routes: the request must be SigV4-signed (else 403); the signer must be a caller Cumulus knows and be
 // allowed execute-api:Invoke on the request's ARN by its identity policies (an account's root always is).
 import { credentialOf } from '../../protocol/identify.js';
-import { accessKeyById, evaluate, policyDocumentsForPrincipal, userByName } from '../iam/index.js';
-import { sessionByAccessKey } from '../sts/index.js';
+import { evaluate, policyDocumentsForPrincipal } from '../iam/index.js';
+import { ownerOfAccessKey, type KeyOwner } from '../sts/index.js';
 import { forbidden, headerOf, routeArn, type HttpApiRequest } from './request.js';
 
-interface Signer {
-  accountId: string;
-  arn: string;
-  userId: string;
-  accessKey: string;
-}
-
-function signer(req: HttpApiRequest): Signer | undefined {
+function signer(req: HttpApiRequest): KeyOwner | undefined {
   const headers = Object.fromEntries([...req.headers].map(([k, v]) => [k, v.join(',')]));
   const cred = credentialOf({ headers, query: req.query });
   if (!cred?.accessKeyId) return undefined;
-  const key = cred.accessKeyId;
-  if (key.startsWith('ASIA')) {
-    const s = sessionByAccessKey(req.runtime, key);
-    return s ? { accountId: s.account, arn: s.arn, userId: s.userId, accessKey: key } : undefined;
-  }
-  if (key.startsWith('AKIA')) {
-    const k = accessKeyById(req.runtime, key);
-    const user = k ? userByName(req.runtime, k.account, k.UserName) : undefined;
-    if (!k || k.Status !== 'Active' || !user) return undefined;
-    return { accountId: k.account, arn: user.Arn, userId: user.UserId, accessKey: key };
-  }
-  // test keys as the control plane takes them: 12 digits name an account, anything else the default account's root
-  const account = /^\d{12}$/.test(key) ? key : req.runtime.config.defaultAccount;
-  return { accountId: account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKey: key };
+  return ownerOfAccessKey(req.runtime, cred.accessKeyId);
 }
 
 export function authorizeIam(req: HttpApiRequest): void {

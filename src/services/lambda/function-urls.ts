@@ -10,8 +10,7 @@ import { AwsError } from '../../protocol/errors.js';
 import { credentialOf, type WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
 import { HANDLED, type PlaneInfo } from '../../server/http-planes.js';
-import { accessKeyById, userByName } from '../iam/index.js';
-import { sessionByAccessKey } from '../sts/index.js';
+import { ownerOfAccessKey } from '../sts/index.js';
 import { executionOf, runInvocation } from './invoke.js';
 import { functionUrlById, policyAllows, resolveFunction } from './resolve.js';
 import { UrlResponseStream } from './url-stream.js';
@@ -84,21 +83,8 @@ function header(req: WireRequest, name: string): string | undefined {
 function signer(runtime: Runtime, req: WireRequest): { account: string; arn: string; userId: string; accessKey: string } | undefined {
   const cred = credentialOf(req);
   if (!cred?.accessKeyId || !/^AWS4-HMAC-SHA256 /.test(header(req, 'authorization') ?? '') && !req.query.has('X-Amz-Signature')) return undefined;
-  const key = cred.accessKeyId;
-  if (key.startsWith('ASIA')) {
-    const s = sessionByAccessKey(runtime, key);
-    if (!s) return undefined;
-    return { account: s.account, arn: s.arn, userId: s.userId, accessKey: key };
-  }
-  if (key.startsWith('AKIA')) {
-    const k = accessKeyById(runtime, key);
-    const user = k ? userByName(runtime, k.account, k.UserName) : undefined;
-    if (!k || k.Status !== 'Active' || !user) return undefined;
-    return { account: k.account, arn: user.Arn, userId: user.UserId, accessKey: key };
-  }
-  // test keys, as the control plane takes them: 12 digits name an account, anything else the default account's root
-  const account = /^\d{12}$/.test(key) ? key : runtime.config.defaultAccount;
-  return { account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKey: key };
+  const o = ownerOfAccessKey(runtime, cred.accessKeyId);
+  return o && { account: o.accountId, arn: o.arn, userId: o.userId, accessKey: o.accessKey };
 }
 
 function clfTime(d: Date): string {

@@ -2,6 +2,7 @@
 // workloads (Lambda execution roles, EC2 instance profiles, ECS task roles).
 import { AwsError } from '../../protocol/errors.js';
 import type { Store } from '../../state/db.js';
+import { accessKeyById, userByName } from '../iam/index.js';
 import { issueRoleSession, roleOfArn } from './assume-role.js';
 import { type SessionRecord, credentialsOf, sessionByAccessKey as byKey } from './sessions.js';
 
@@ -33,4 +34,32 @@ export function issueRoleCredentials(runtime: StsRuntime, scope: { region: strin
     /** the record behind the credentials */
     session,
   };
+}
+
+/** The owner of an access key that signed a request to a data plane (API Gateway, function URLs). */
+export interface KeyOwner {
+  accountId: string;
+  arn: string;
+  userId: string;
+  accessKey: string;
+}
+
+/**
+ * Who an access key belongs to, as the control plane resolves callers: an STS session (ASIA…), an IAM user's
+ * active key (AKIA…), or a test key (12 digits name an account, anything else the default account's root).
+ * Undefined for an unknown session or an unknown or inactive user key.
+ */
+export function ownerOfAccessKey(rt: { store: Store; config: { defaultAccount: string } }, key: string): KeyOwner | undefined {
+  if (key.startsWith('ASIA')) {
+    const s = byKey(rt, key);
+    return s ? { accountId: s.account, arn: s.arn, userId: s.userId, accessKey: key } : undefined;
+  }
+  if (key.startsWith('AKIA')) {
+    const k = accessKeyById(rt, key);
+    const user = k ? userByName(rt, k.account, k.UserName) : undefined;
+    if (!k || k.Status !== 'Active' || !user) return undefined;
+    return { accountId: k.account, arn: user.Arn, userId: user.UserId, accessKey: key };
+  }
+  const account = /^\d{12}$/.test(key) ? key : rt.config.defaultAccount;
+  return { accountId: account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKey: key };
 }
