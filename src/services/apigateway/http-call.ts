@@ -1,6 +1,5 @@
 // Calls an HTTP backend for HTTP and HTTP_PROXY integrations (REST and HTTP APIs), bounded by the integration's
 // timeout on the virtual clock; an injected 'http-backend' fault is what the backend does.
-import { deadlinesOf } from './deadlines.js';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -135,10 +134,10 @@ function send(
     const req = c
       ? lib.request({ ...opts, hostname: c.host, port: c.port, path: url.pathname + url.search, servername: isIP(url.hostname) ? undefined : url.hostname }, onResponse)
       : lib.request(url, opts, onResponse);
-    const timer = deadlinesOf(runtime.clock).after(timeoutMs, () => {
+    const timer = runtime.clock.setTimeout(() => {
       req.destroy();
       finish(() => reject(errors.timeout()));
-    });
+    }, timeoutMs);
     req.on('error', (e) => {
       onError(e);
       finish(() => reject(errors.failure()));

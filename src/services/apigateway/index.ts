@@ -1,4 +1,3 @@
 // API Gateway's public API for other services: what HTTP APIs (apigatewayv2) share with REST APIs.
 export { Buckets } from './throttle.js';
-export { deadlinesOf } from './deadlines.js';
 export { callBackend, type BackendAnswer, type BackendErrors, type BackendVia } from './http-call.js';

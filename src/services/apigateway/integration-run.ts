@@ -2,7 +2,6 @@
 // AWS_PROXY (Lambda proxy), writing the endpoint request and response to the execution log.
 import type { Integration } from '../../generated/apigateway.js';
 import { isBinary } from './binary.js';
-import { deadlinesOf } from './deadlines.js';
 import { GatewayError, internalError, type Answer } from './gateway-errors.js';
 import { awsTargetOf, callAwsService, endpointUri } from './aws-call.js';
 import { bodyText, logData, logError, logInfo, mapText } from './execution-log.js';
@@ -192,7 +191,7 @@ function functionArnOf(req: ApiRequest, integ: Integration): string {
 /** Bounds a Lambda call by the integration timeout. */
 function withTimeout<T>(req: ApiRequest, integ: Integration, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = deadlinesOf(req.runtime.clock).after(integ.timeoutInMillis ?? 29000, () => reject(new GatewayError('INTEGRATION_TIMEOUT', 'Endpoint request timed out', 504)));
+    const timer = req.runtime.clock.setTimeout(() => reject(new GatewayError('INTEGRATION_TIMEOUT', 'Endpoint request timed out', 504)), integ.timeoutInMillis ?? 29000);
     p.then(
       (v) => {
         timer.cancel();

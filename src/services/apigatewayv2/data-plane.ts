@@ -24,7 +24,7 @@ import { mapResponse } from './response-mapping.js';
 import { GatewayError, internalError, notFoundError, tooManyRequests, type Answer, type HttpApiRequest } from './request.js';
 import { Router } from './router.js';
 import { GLOBAL, tables, type ApiDefinition, type StageRecord } from './store.js';
-import { Buckets, deadlinesOf } from '../apigateway/index.js';
+import { Buckets } from '../apigateway/index.js';
 
 const PATH_FORM = '/_aws/execute-api/';
 const HOST_FORM = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?(?::\d+)?$/;
@@ -263,7 +263,7 @@ class DataPlane {
   /** A Lambda integration past its timeout answers 503, as API Gateway does (the function may still finish). */
   private withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = deadlinesOf(this.runtime.clock).after(ms, () => reject(new GatewayError(503, 'Service Unavailable')));
+      const timer = this.runtime.clock.setTimeout(() => reject(new GatewayError(503, 'Service Unavailable')), ms);
       p.then(
         (v) => {
           timer.cancel();
