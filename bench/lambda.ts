@@ -71,7 +71,7 @@ async function load(call: () => Promise<void>, callers: number, seconds: number)
 }
 
 /** CPU seconds (user+system) of a process and, separately, of all its descendants (execution environments). */
-function cpuOfTree(root: number): { self: number; children: number } {
+function cpuOfTree(root: number): { self: number; children: number; processes: number } {
   const tick = 100; // USER_HZ
   const stat = new Map<number, { ppid: number; cpu: number }>();
   for (const d of fs.readdirSync('/proc')) {
@@ -87,25 +87,31 @@ function cpuOfTree(root: number): { self: number; children: number } {
   const kids = new Map<number, number[]>();
   for (const [pid, s] of stat) (kids.get(s.ppid) ?? kids.set(s.ppid, []).get(s.ppid)!).push(pid);
   let children = 0;
+  let processes = 0;
   const walk = (pid: number) => {
     for (const k of kids.get(pid) ?? []) {
       children += stat.get(k)!.cpu;
+      processes++;
       walk(k);
     }
   };
   walk(root);
-  return { self: stat.get(root)?.cpu ?? 0, children };
+  return { self: stat.get(root)?.cpu ?? 0, children, processes };
 }
 
 /** CPU ms per call spent by this process (the client), Cumulus and the environments during `run`. */
-async function withCpu<T extends { calls: number }>(root: number, run: () => Promise<T>): Promise<T & { cpuMsPerCall: { client: number; cumulus: number; envs: number } }> {
+async function withCpu<T extends { calls: number }>(
+  root: number,
+  run: () => Promise<T>,
+): Promise<T & { cpuMsPerCall: { client: number; cumulus: number; envs: number }; processes: number }> {
   const c0 = process.cpuUsage();
   const t0 = cpuOfTree(root);
   const r = await run();
   const c1 = process.cpuUsage(c0);
   const t1 = cpuOfTree(root);
   const per = (s: number) => round((s * 1000) / Math.max(1, r.calls), 4);
-  return { ...r, cpuMsPerCall: { client: per((c1.user + c1.system) / 1e6), cumulus: per(t1.self - t0.self), envs: per(t1.children - t0.children) } };
+  // processes: Cumulus's descendants at the end (its execution environments and their helpers)
+  return { ...r, cpuMsPerCall: { client: per((c1.user + c1.system) / 1e6), cumulus: per(t1.self - t0.self), envs: per(t1.children - t0.children) }, processes: t1.processes };
 }
 
 /** A bare `node` process that starts an HTTP server and answers one request: spawn → answer, ms. */
@@ -254,7 +260,8 @@ async function main(): Promise<void> {
     const floor1 = await load(floor, 1, seconds);
     const floor32 = await withCpu(process.pid, () => load(floor, 32, seconds));
     floorServer.close();
-    const cpu = (r: { cpuMsPerCall: { client: number; cumulus: number; envs: number } }) => `client ${r.cpuMsPerCall.client} cumulus ${r.cpuMsPerCall.cumulus} envs ${r.cpuMsPerCall.envs}`;
+    const cpu = (r: { cpuMsPerCall: { client: number; cumulus: number; envs: number }; processes: number }) =>
+      `client ${r.cpuMsPerCall.client} cumulus ${r.cpuMsPerCall.cumulus} envs ${r.cpuMsPerCall.envs} (${r.processes} processes)`;
     log(`CPU ms per call at 1 caller: SDK ${cpu(inv1)}; plain ${cpu(raw1)}; URL ${cpu(url1)}`);
     log(`CPU ms per call at 32 callers: SDK ${cpu(inv32)}; plain ${cpu(raw32)}; URL ${cpu(url32)}; floor (client and server in one process) ${floor32.cpuMsPerCall.client}`);
     log(`floor 1 caller: p50 ${floor1.p50} ms ${floor1.rate}/s; 32 callers: ${floor32.rate}/s`);

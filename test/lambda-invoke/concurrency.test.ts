@@ -149,3 +149,19 @@ test('provisioned concurrency keeps environments initialised ahead of invokes', 
   assert.doesNotMatch(Buffer.from(r.LogResult ?? '', 'base64').toString(), /Init Duration/);
   assert.equal(envs().length, 2);
 });
+
+test('scale-out: a burst of short invocations shares a few warm environments; long concurrent ones each get their own', async () => {
+  const ENV_ID = `const id = require('crypto').randomUUID(); exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return { id }; };`;
+  await createFunction(lambda, role, { FunctionName: 'burst', Runtime: 'nodejs20.x', Handler: 'index.handler', Timeout: 30, files: { 'index.js': ENV_ID } });
+  const invoke = async (ms: number) => JSON.parse(decode((await lambda.send(new InvokeCommand({ FunctionName: 'burst', Payload: encode({ ms }) }))).Payload)).id as string;
+  await invoke(0);
+  // 32 callers, three rounds: waiting for a busy environment is expected to be far quicker than a cold start
+  const short = new Set<string>();
+  for (let round = 0; round < 3; round++) for (const id of await Promise.all(Array.from({ length: 32 }, () => invoke(0)))) short.add(id);
+  assert.ok(short.size < 16, `${short.size} environments for 96 short invocations`);
+  // six at once that each take 1.5 s: none waits for another (an environment each, as AWS)
+  const t0 = Date.now();
+  const long = new Set(await Promise.all(Array.from({ length: 6 }, () => invoke(1500))));
+  assert.equal(long.size, 6);
+  assert.ok(Date.now() - t0 < 6000, `six parallel 1.5 s invocations took ${Date.now() - t0} ms`);
+});

@@ -8,16 +8,18 @@ import type { ResolvedFunction } from './resolved-function.js';
 
 /**
  * Scale-out on a machine of few cores. An invocation that finds every warm environment of its version busy
- * waits for one of them to be released when that is expected within CUMULUS_LAMBDA_ENV_WAIT_MS (real ms,
- * default 10; 0 scales out at once, one environment per concurrent invocation, as AWS does): from the
- * version's recent invocation times, the environments busy and the invocations already waiting. Before any
- * invocation of the version has finished (a first burst), it waits at most as long as a cold start of the
- * version takes (FIRST_WAIT_MS until one has been measured; while its first environment is still starting,
- * the wait goes on until it is up). Otherwise, or when the wait runs out, it gets a
- * new environment. A cold start costs far more than a short wait (a process, a runtime, the handler's
- * init), and a burst of short invocations is served sooner by a few warm environments than by as many
- * processes as there are callers, each competing for the same cores; an invocation that needs another
- * environment (its version's invocations are long, or many are waiting) still gets one.
+ * waits for one of them to be released when that is expected sooner than a new one would be up: within the
+ * version's measured cold start (at least CUMULUS_LAMBDA_ENV_WAIT_MS real ms, default 10; 0 scales out at once,
+ * one environment per concurrent invocation, as AWS does). The expected wait comes from the version's recent
+ * run times (delivery to release), the environments busy and the invocations already waiting, who are served
+ * first (FIFO). Before any invocation of the version has finished (a first burst), it waits at most as long
+ * as a cold start of the version takes (FIRST_WAIT_MS until one has been measured; while its first
+ * environment is still starting, the wait goes on until it is up). Otherwise, or when the wait runs out, it
+ * gets a new environment. Waiting is never expected to be slower than the cold start it spares, and a cold
+ * start costs far more CPU than a wait (a process, a runtime, the handler's init): with a budget of a fixed
+ * 10 ms, 32 callers of a short function on two cores grew the pool to 29 processes, each costing three times
+ * the CPU per invocation that one of 4 does, and Cumulus a third more — at 60% of the rate. Invocations that
+ * are long or many still get environments of their own.
  */
 export function envWaitMs(): number {
   const ms = Number(process.env.CUMULUS_LAMBDA_ENV_WAIT_MS ?? 10);
@@ -27,12 +29,20 @@ export function envWaitMs(): number {
 /** the longest a first burst waits for the version's first environments (real ms) */
 const FIRST_WAIT_MS = 250;
 
+/** What an invocation may wait for a busy environment: a cold start of its version (at least the configured
+ *  budget; FIRST_WAIT_MS at most, and until one has been measured). */
+function coldBudgetMs(t: VersionTimings | undefined): number {
+  return Math.max(envWaitMs(), Math.min(t?.coldMs ?? FIRST_WAIT_MS, FIRST_WAIT_MS));
+}
+
 /** Recent timings of a version's environments (real ms, moving averages). */
 interface VersionTimings {
-  /** from assignment to release: what a waiting invocation waits per invocation ahead of it */
+  /** from delivery to release: what a waiting invocation waits per invocation ahead of it */
   runMs?: number;
   /** from process start to the runtime's first poll */
   coldMs?: number;
+  /** environments handed to waiting invocations so far (whether a line is moving) */
+  handOvers?: number;
 }
 
 const average = (prev: number | undefined, sample: number) => (prev === undefined ? sample : prev * 0.8 + sample * 0.2);
@@ -83,7 +93,9 @@ export class EnvironmentPool {
       // One that has answered and only has END/REPORT to write (one turn of the event loop) is as good as
       // free: on AWS it would be, as soon as its runtime asks for the next event. Queuing behind it spares a
       // cold start whenever requests arrive in a burst with their environments' answers.
-      for (const e of list) if (e.closing) return { env: e, cold: false, queued: true };
+      // Not while others wait, though: they are first in line (each release hands its environment to the
+      // longest waiting); a newcomer jumping ahead left them waiting out their budget and starting environments.
+      if (!this.waiting.has(key)) for (const e of list) if (e.closing) return { env: e, cold: false, queued: true };
       // all busy: wait for one of them to be released when that is expected soon (see envWaitMs)
       const wait = mayWait ? this.waitBudget(key, list) : 0;
       if (wait > 0) return { wait: this.waitFor(key, wait) };
@@ -100,10 +112,10 @@ export class EnvironmentPool {
     for (const e of list) if (e.state === 'busy') busy++;
     if (!busy) return 0;
     const t = this.timings.get(key);
-    const cold = Math.max(budget, Math.min(t?.coldMs ?? FIRST_WAIT_MS, FIRST_WAIT_MS));
+    const cold = coldBudgetMs(t);
     if (t?.runMs === undefined) return cold;
     const ahead = (this.waiting.get(key)?.length ?? 0) + 1;
-    return (t.runMs * ahead) / busy <= budget ? cold : 0;
+    return (t.runMs * ahead) / busy <= cold ? cold : 0;
   }
 
   /** Timings for the wait decision: an invocation's time in its environment, a cold start's. */
@@ -132,11 +144,15 @@ export class EnvironmentPool {
         const t = this.timings.get(key);
         const list = this.byKey.get(key) ?? [];
         // a first burst waits for the version's first environment to come up, however long that takes; later,
-        // an invocation keeps waiting while the ones ahead of it are expected to be through within the budget
+        // an invocation keeps waiting while the line moves (an environment was handed over since it last
+        // looked) and the ones ahead of it are expected to be through within the budget. A line that has not
+        // moved for a whole budget is behind runs longer than their recent average: it gets an environment.
         const starting = t?.coldMs === undefined && list.some((e) => e.initDurationMs === undefined && e.state !== 'dead');
         const busy = list.filter((e) => e.state === 'busy').length;
         const ahead = (this.waiting.get(key)?.indexOf(w) ?? 0) + 1;
-        if (starting || (t?.runMs !== undefined && busy > 0 && (t.runMs * ahead) / busy <= envWaitMs())) {
+        const moved = (t?.handOvers ?? 0) !== seen;
+        seen = t?.handOvers ?? 0;
+        if (starting || (moved && t?.runMs !== undefined && busy > 0 && envWaitMs() > 0 && (t.runMs * ahead) / busy <= coldBudgetMs(t))) {
           timer = setTimeout(expire, ms);
           timer.unref();
           return;
@@ -147,6 +163,7 @@ export class EnvironmentPool {
         if (q && !q.length) this.waiting.delete(key);
         resolve(undefined);
       };
+      let seen = this.timings.get(key)?.handOvers ?? 0;
       let timer = setTimeout(expire, ms);
       timer.unref();
       queue.push(w);
@@ -159,6 +176,8 @@ export class EnvironmentPool {
     const w = q?.shift();
     if (!w) return false;
     if (!q!.length) this.waiting.delete(env.key);
+    const t = this.timings.get(env.key);
+    if (t) t.handOvers = (t.handOvers ?? 0) + 1;
     env.state = 'busy';
     w.take(env);
     return true;

@@ -73,8 +73,8 @@ export class Environment implements RuntimeApiTarget {
   private initTimer: TimerHandle | undefined;
   private statusFile: string | undefined;
   private statusFd: number | undefined;
-  /** performance.now() of the current invocation's assignment */
-  private assignedAt: number | undefined;
+  /** when the current (or last settled) invocation reached the runtime (real ms), until release */
+  private deliveredAt: number | undefined;
   /** performance.now() of the last VmHWM read */
   private sampledAt = -Infinity;
   /** an invocation waiting for this environment to finish closing out the one before (see acquire) */
@@ -171,7 +171,6 @@ export class Environment implements RuntimeApiTarget {
 
   /** Gives the environment its next invocation (delivered now if the runtime is waiting, else on its next poll). */
   assign(a: Assignment): void {
-    this.assignedAt = performance.now();
     this.current = a;
     this.state = 'busy';
     if (this.waiter && !this.waiter.cancelled()) this.deliver(this.waiter.deliver);
@@ -182,6 +181,9 @@ export class Environment implements RuntimeApiTarget {
     this.waiter = undefined;
     a.delivered = true;
     a.deliveredAt = performance.now();
+    // a run is timed from delivery: a cold environment's first one would otherwise count its init, and the
+    // pool would expect every run to take a cold start (and start ever more environments, see env-pool.ts)
+    this.deliveredAt = a.deliveredAt;
     // The runtime compares the deadline with its own wall clock (getRemainingTimeInMillis), so it is given in
     // host time: the real moment the timeout timer (virtual, on the clock) is due at the clock's speed.
     a.event.deadlineMs = Date.now() + Math.round(a.timeoutMs / this.pool.runtime.clock.getSpeed());
@@ -242,8 +244,8 @@ export class Environment implements RuntimeApiTarget {
   /** The invocation is over: the environment is warm and free for the next one. */
   release(): void {
     if (this.state !== 'busy' || this.current) return;
-    if (this.assignedAt !== undefined) this.pool.noteRun(this.key, performance.now() - this.assignedAt);
-    this.assignedAt = undefined;
+    if (this.deliveredAt !== undefined) this.pool.noteRun(this.key, performance.now() - this.deliveredAt);
+    this.deliveredAt = undefined;
     const next = this.successor;
     if (next) {
       // handed straight to the invocation queued behind this one: still busy
