@@ -109,6 +109,28 @@ test('LogFormat JSON: the platform writes platform.initStart, platform.start and
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'obs-json' }));
 });
 
+test('log levels (JSON format): SystemLogLevel WARN drops the platform records; ApplicationLogLevel drops records below it', async () => {
+  await createFunction(lambda, role, {
+    FunctionName: 'obs-levels',
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'WARN' },
+    files: { 'index.js': `exports.handler = async () => { console.info('an info line'); console.warn('a warning'); console.error('an error'); return 1; };` },
+  });
+  await lambda.send(new InvokeCommand({ FunctionName: 'obs-levels', Payload: encode({}) }));
+  const lines = await until('the error record', () => {
+    const all = logs.filter((l) => l.logGroupName === '/aws/lambda/obs-levels').flatMap((l) => l.events.map((e) => e.message));
+    return all.some((m) => m.includes('an error')) ? all : undefined;
+  });
+  // give the platform's records (had they been written) the same turn to arrive
+  await new Promise((r) => setTimeout(r, 100));
+  const all = logs.filter((l) => l.logGroupName === '/aws/lambda/obs-levels').flatMap((l) => l.events.map((e) => e.message));
+  const parsed = all.map((m) => JSON.parse(m) as { type?: string; level?: string; message?: string });
+  assert.ok(!parsed.some((p) => p.type?.startsWith('platform.')), all.join(''));
+  assert.deepEqual(parsed.map((p) => p.level), ['WARN', 'ERROR'], lines.join(''));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'obs-levels' }));
+});
+
 test('the lines reach CloudWatch Logs: GetLogEvents on /aws/lambda/NAME shows START, output, END, REPORT', async () => {
   const cwl = new CloudWatchLogsClient(clientConfig(c));
   try {

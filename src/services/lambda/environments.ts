@@ -145,7 +145,11 @@ export class Environment implements RuntimeApiTarget {
         AWS_SESSION_TOKEN: creds.SessionToken,
         AWS_ENDPOINT_URL: `http://127.0.0.1:${rt.config.port}`,
       };
-      if (fn.LoggingConfig?.LogFormat === 'JSON') env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
+      if (fn.LoggingConfig?.LogFormat === 'JSON') {
+        env.AWS_LAMBDA_LOG_FORMAT = 'JSON';
+        // the runtime drops application log records below it (console.debug, logging.debug …)
+        env.AWS_LAMBDA_LOG_LEVEL = fn.LoggingConfig.ApplicationLogLevel ?? 'INFO';
+      }
       if (!env.LAMBDA_RUNTIME_DIR && launch.env.LAMBDA_RUNTIME_DIR) env.LAMBDA_RUNTIME_DIR = launch.env.LAMBDA_RUNTIME_DIR;
       const handle = await driverFor(rt).start({
         id: this.id,

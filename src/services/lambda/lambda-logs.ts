@@ -47,10 +47,14 @@ function runtimeVersionArn(region: string, runtime: string): string {
 }
 
 const json = (fn: ResolvedFunction) => fn.LoggingConfig?.LogFormat === 'JSON';
+/** The platform's records are INFO events: SystemLogLevel WARN (JSON format only) drops them; DEBUG and INFO
+ *  keep them (Cumulus writes no DEBUG-level platform records). */
+const systemQuiet = (fn: ResolvedFunction) => json(fn) && fn.LoggingConfig?.SystemLogLevel === 'WARN';
 const record = (at: Date, type: string, rec: object) => `${JSON.stringify({ time: at.toISOString(), type, record: rec })}\n`;
 
 /** The line an environment's initialization starts with (once per environment). */
-export function initStartLine(fn: ResolvedFunction, provisioned: boolean, at: Date): string {
+export function initStartLine(fn: ResolvedFunction, provisioned: boolean, at: Date): string | undefined {
+  if (systemQuiet(fn)) return undefined;
   const runtime = fn.Runtime ?? 'provided.al2023';
   const version = runtimeVersionOf(runtime);
   const arn = runtimeVersionArn(fn.region, runtime);
@@ -58,7 +62,8 @@ export function initStartLine(fn: ResolvedFunction, provisioned: boolean, at: Da
   return `INIT_START Runtime Version: ${version}\tRuntime Version ARN: ${arn}\n`;
 }
 
-export function startLine(fn: ResolvedFunction, requestId: string, at: Date): string {
+export function startLine(fn: ResolvedFunction, requestId: string, at: Date): string | undefined {
+  if (systemQuiet(fn)) return undefined;
   return json(fn) ? record(at, 'platform.start', { requestId, version: fn.Version }) : `START RequestId: ${requestId} Version: ${fn.Version}\n`;
 }
 
@@ -68,8 +73,9 @@ export function endLine(fn: ResolvedFunction, requestId: string): string | undef
 }
 
 /** REPORT, or the platform.report record. */
-export function reportOf(fn: ResolvedFunction, r: ReportFigures, at: Date): string {
+export function reportOf(fn: ResolvedFunction, r: ReportFigures, at: Date): string | undefined {
   if (!json(fn)) return `${reportLine(r)}\n`;
+  if (systemQuiet(fn)) return undefined;
   const metrics = {
     durationMs: Math.round(r.durationMs * 1000) / 1000,
     billedDurationMs: Math.max(1, Math.ceil(r.durationMs)),
@@ -103,7 +109,9 @@ export class EnvironmentLog {
     this.stream = logStreamName(fn.Version, runtime.clock.date());
   }
 
-  line(message: string, timestamp = this.runtime.clock.now()): void {
+  /** Appends a line (none: a platform record the function's SystemLogLevel drops). */
+  line(message: string | undefined, timestamp = this.runtime.clock.now()): void {
+    if (message === undefined) return;
     this.pending.push({ timestamp, message });
     if (this.capture) this.capture.push(message);
     if (!this.scheduled) {

@@ -103,7 +103,7 @@ function toResolved(c: Ctx, v: VersionConfig, arn: string, alias: string | undef
     ReservedConcurrentExecutions: reserved,
     ProvisionedConcurrentExecutions: provisioned,
     RevisionId: v.RevisionId,
-    LoggingConfig: { LogGroup: v.LoggingConfig.LogGroup, LogFormat: v.LoggingConfig.LogFormat },
+    LoggingConfig: { LogGroup: v.LoggingConfig.LogGroup, LogFormat: v.LoggingConfig.LogFormat, ApplicationLogLevel: v.LoggingConfig.ApplicationLogLevel, SystemLogLevel: v.LoggingConfig.SystemLogLevel },
     TracingMode: v.TracingMode,
     DeadLetterTargetArn: v.DeadLetterTargetArn,
   };

@@ -34,7 +34,7 @@ export interface ResolvedFunction {
   ProvisionedConcurrentExecutions?: number;
   /** CodeSha256 + configuration revision: environments of another revision are never reused */
   RevisionId: string;
-  LoggingConfig: { LogGroup: string; LogFormat: 'Text' | 'JSON' };
+  LoggingConfig: { LogGroup: string; LogFormat: 'Text' | 'JSON'; ApplicationLogLevel?: string; SystemLogLevel?: string };
   TracingMode: 'Active' | 'PassThrough';
   DeadLetterTargetArn?: string;
 }
