@@ -1,6 +1,7 @@
 // The execution environments of a Cumulus, grouped by function version and revision: a warm one for each
 // invocation when there is one, else (see envWaitMs) a busy one soon released, else a new one; provisioned
 // concurrency kept warm; idle and outdated environments retired.
+import os from 'node:os';
 import type { TimerHandle } from '../../clock/clock.js';
 import type { Runtime } from '../../server/context.js';
 import { CREDENTIAL_SECONDS, Environment, idleLimitMs } from './environments.js';
@@ -10,9 +11,9 @@ import type { ResolvedFunction } from './resolved-function.js';
  * Scale-out on a machine of few cores. An invocation that finds every warm environment of its version busy
  * waits for one of them to be released when that is expected sooner than a new one would be up: within the
  * version's measured cold start (at least CUMULUS_LAMBDA_ENV_WAIT_MS real ms, default 10; 0 scales out at once,
- * one environment per concurrent invocation, as AWS does). The expected wait comes from the version's recent
- * run times (delivery to release), the environments busy and the invocations already waiting, who are served
- * first (FIFO). Before any invocation of the version has finished (a first burst), it waits at most as long
+ * one environment per concurrent invocation, as AWS does). The expected wait comes from the rate the
+ * version's environments have recently been freed at (see expectedWaitMs) and the invocations already waiting,
+ * who are served first (FIFO); no more cold starts run at once than there are cores (see COLD_STARTS). Before any invocation of the version has finished (a first burst), it waits at most as long
  * as a cold start of the version takes (FIRST_WAIT_MS until one has been measured; while its first
  * environment is still starting, the wait goes on until it is up). Otherwise, or when the wait runs out, it
  * gets a new environment. Waiting is never expected to be slower than the cold start it spares, and a cold
@@ -29,6 +30,24 @@ export function envWaitMs(): number {
 /** the longest a first burst waits for the version's first environments (real ms) */
 const FIRST_WAIT_MS = 250;
 
+/**
+ * At most as many cold starts of a version at once as the machine has cores, while its invocations can wait
+ * for those already starting (each takes them when up) or for busy ones: a cold start is CPU-bound, and
+ * more at once slow the environments serving the line until nothing is released, every waiting invocation
+ * gives up and starts another — 32 callers of a short function on two cores snowballed to 30 environments.
+ */
+const COLD_STARTS = Math.max(1, os.availableParallelism());
+/** A version whose cold starts take longer than this spends them waiting on something other than the CPU
+ *  (its own init's I/O): its environments start in parallel, as on AWS. */
+const SLOW_COLD_MS = 1000;
+
+function coldStartsFull(list: Environment[], t: VersionTimings | undefined): boolean {
+  if ((t?.coldMs ?? 0) > SLOW_COLD_MS) return false;
+  let n = 0;
+  for (const e of list) if (e.initDurationMs === undefined && e.state !== 'dead' && !e.provisioned && ++n >= COLD_STARTS) return true;
+  return false;
+}
+
 /** What an invocation may wait for a busy environment: a cold start of its version (at least the configured
  *  budget; FIRST_WAIT_MS at most, and until one has been measured). */
 function coldBudgetMs(t: VersionTimings | undefined): number {
@@ -43,6 +62,23 @@ interface VersionTimings {
   coldMs?: number;
   /** environments handed to waiting invocations so far (whether a line is moving) */
   handOvers?: number;
+  /** between successive releases (under a second apart): the time the version's environments take,
+   *  together, to free one — under load, the inverse of the rate a line of waiting invocations moves at */
+  handMs?: number;
+  /** when the last release was (real ms) */
+  handAt?: number;
+}
+
+/**
+ * How long the invocation `ahead`-th in line is expected to wait for one of `busy` environments: from the
+ * rate the version's environments have been freed at in the last second, else from its run durations. On a
+ * saturated machine a run waits for the CPU too, so its duration grows with the environments competing for
+ * it while the rate does not: judged by run durations, 32 callers kept asking for more environments than
+ * the cores could use.
+ */
+function expectedWaitMs(t: VersionTimings, ahead: number, busy: number): number {
+  if (t.handMs !== undefined && t.handAt !== undefined && performance.now() - t.handAt < 1000) return t.handMs * ahead;
+  return (t.runMs! * ahead) / busy;
 }
 
 const average = (prev: number | undefined, sample: number) => (prev === undefined ? sample : prev * 0.8 + sample * 0.2);
@@ -113,15 +149,19 @@ export class EnvironmentPool {
     if (!busy) return 0;
     const t = this.timings.get(key);
     const cold = coldBudgetMs(t);
-    if (t?.runMs === undefined) return cold;
+    if (t?.runMs === undefined || coldStartsFull(list, t)) return cold;
     const ahead = (this.waiting.get(key)?.length ?? 0) + 1;
-    return (t.runMs * ahead) / busy <= cold ? cold : 0;
+    return expectedWaitMs(t, ahead, busy) <= cold ? cold : 0;
   }
 
   /** Timings for the wait decision: an invocation's time in its environment, a cold start's. */
   noteRun(key: string, ms: number): void {
     const t = this.timings.get(key) ?? this.timings.set(key, {}).get(key)!;
     t.runMs = average(t.runMs, ms);
+    const now = performance.now();
+    // a gap of over a second is a pause, not the rate the version's environments free up at
+    if (t.handAt !== undefined && now - t.handAt < 1000) t.handMs = average(t.handMs, now - t.handAt);
+    t.handAt = now;
   }
 
   noteCold(key: string, ms: number): void {
@@ -147,12 +187,12 @@ export class EnvironmentPool {
         // an invocation keeps waiting while the line moves (an environment was handed over since it last
         // looked) and the ones ahead of it are expected to be through within the budget. A line that has not
         // moved for a whole budget is behind runs longer than their recent average: it gets an environment.
-        const starting = t?.coldMs === undefined && list.some((e) => e.initDurationMs === undefined && e.state !== 'dead');
+        const starting = (t?.coldMs === undefined && list.some((e) => e.initDurationMs === undefined && e.state !== 'dead')) || coldStartsFull(list, t);
         const busy = list.filter((e) => e.state === 'busy').length;
         const ahead = (this.waiting.get(key)?.indexOf(w) ?? 0) + 1;
         const moved = (t?.handOvers ?? 0) !== seen;
         seen = t?.handOvers ?? 0;
-        if (starting || (moved && t?.runMs !== undefined && busy > 0 && envWaitMs() > 0 && (t.runMs * ahead) / busy <= coldBudgetMs(t))) {
+        if (starting || (moved && t?.runMs !== undefined && busy > 0 && envWaitMs() > 0 && expectedWaitMs(t, ahead, busy) <= coldBudgetMs(t))) {
           timer = setTimeout(expire, ms);
           timer.unref();
           return;
