@@ -1,12 +1,15 @@
 // API documentation: documentation parts (locations with AWS's defaults, properties as JSON, filters, updates),
 // imports that merge or overwrite, documentation versions snapshotting the parts and named by a stage, and
-// GetExport with extensions=documentation publishing the stage's version.
+// GetExport with extensions=documentation publishing the stage's version, and locationStatus=UNDOCUMENTED listing
+// the API's entities that no part documents.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   APIGatewayClient,
+  CreateAuthorizerCommand,
   CreateDocumentationPartCommand,
   CreateDocumentationVersionCommand,
+  CreateModelCommand,
   DeleteDocumentationPartCommand,
   DeleteDocumentationVersionCommand,
   GetDocumentationPartCommand,
@@ -17,9 +20,12 @@ import {
   GetStageCommand,
   ImportDocumentationPartsCommand,
   ImportRestApiCommand,
+  PutMethodResponseCommand,
   UpdateDocumentationPartCommand,
   UpdateDocumentationVersionCommand,
   UpdateStageCommand,
+  type DocumentationPartLocation,
+  type GetDocumentationPartsCommandInput,
 } from '@aws-sdk/client-api-gateway';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
@@ -124,6 +130,93 @@ print(json.dumps({'ids': r['ids'], 'parts': [[p['location']['type'], p['properti
     assert.deepEqual(out.parts, [['API', '{"only":true}']]);
     await assert.rejects(gw.send(new GetDocumentationPartCommand({ restApiId: api.id, documentationPartId: other.id })), { name: 'NotFoundException' });
     await assert.rejects(gw.send(new ImportDocumentationPartsCommand({ restApiId: api.id, body: Buffer.from('{"swagger":"2.0"}') })), { name: 'BadRequestException' });
+  });
+});
+
+/** A location as one comparable line: type, path, method, statusCode, name. */
+const line = (l: DocumentationPartLocation) => [l.type, l.path, l.method, l.statusCode, l.name].filter((v) => v !== undefined).join(' ');
+
+describe('undocumented entities', () => {
+  test('UNDOCUMENTED lists each entity without a part at its exact location; filters and paging apply', async () => {
+    const api = await ApiBuilder.create(gw, 'docs-undocumented');
+    await gw.send(new CreateModelCommand({ restApiId: api.id, name: 'Pet', contentType: 'application/json', schema: '{"type":"object"}' }));
+    await gw.send(
+      new CreateAuthorizerCommand({
+        restApiId: api.id,
+        name: 'tok',
+        type: 'TOKEN',
+        authorizerUri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations',
+        identitySource: 'method.request.header.Authorization',
+      }),
+    );
+    const mock = { type: 'MOCK' as const, requestTemplates: { 'application/json': '{"statusCode": 200}' } };
+    await api.method('/pets/{petId}', 'GET', mock, { requestParameters: { 'method.request.querystring.verbose': false, 'method.request.header.x-trace': false } });
+    await api.response('/pets/{petId}', 'GET', '200', {}, { 'method.response.header.x-rate': false });
+    const pets = await api.method('/pets', 'POST', mock, { requestModels: { 'application/json': 'Pet' } });
+    await gw.send(new PutMethodResponseCommand({ restApiId: api.id, resourceId: pets, httpMethod: 'POST', statusCode: '201', responseModels: { 'application/json': 'Pet' } }));
+
+    const documented: DocumentationPartLocation[] = [
+      { type: 'API' },
+      { type: 'RESOURCE', path: '/pets' },
+      { type: 'QUERY_PARAMETER', path: '/pets/{petId}', method: 'get', name: 'verbose' },
+      { type: 'RESPONSE_HEADER', path: '/pets/{petId}', method: 'GET', statusCode: '200', name: 'x-rate' },
+      { type: 'MODEL', name: 'Pet' },
+      // a wildcard: content GET inherits, but GET itself still has no part of its own
+      { type: 'METHOD', path: '/pets/{petId}' },
+    ];
+    const ids: string[] = [];
+    for (const location of documented) ids.push((await gw.send(new CreateDocumentationPartCommand({ restApiId: api.id, location, properties: '{"description":"x"}' }))).id!);
+
+    const list = async (input: Omit<GetDocumentationPartsCommandInput, 'restApiId'>) => (await gw.send(new GetDocumentationPartsCommand({ restApiId: api.id, ...input }))).items!;
+    const undocumented = await list({ locationStatus: 'UNDOCUMENTED', limit: 500 });
+    for (const item of undocumented) assert.deepEqual(Object.keys(item), ['location'], 'an undocumented entity has only a location');
+    assert.deepEqual(undocumented.map((i) => line(i.location!)).sort(), [
+      'AUTHORIZER tok',
+      'METHOD /pets POST',
+      'METHOD /pets/{petId} GET',
+      // the models every new API starts with
+      'MODEL Empty',
+      'MODEL Error',
+      'PATH_PARAMETER /pets/{petId} GET petId',
+      'REQUEST_BODY /pets POST',
+      'REQUEST_HEADER /pets/{petId} GET x-trace',
+      'RESOURCE /',
+      'RESOURCE /pets/{petId}',
+      'RESPONSE /pets POST 201',
+      'RESPONSE /pets/{petId} GET 200',
+      'RESPONSE_BODY /pets POST 201',
+    ]);
+
+    // DOCUMENTED (explicit or by default) lists the parts themselves, with ids and properties
+    const explicit = await list({ locationStatus: 'DOCUMENTED' });
+    assert.deepEqual(explicit.map((p) => p.id).sort(), [...ids].sort());
+    assert.ok(explicit.every((p) => p.properties === '{"description":"x"}'));
+    assert.deepEqual((await list({})).map((p) => p.id), explicit.map((p) => p.id));
+
+    // type, path and name filters apply to the undocumented entities too
+    assert.deepEqual((await list({ locationStatus: 'UNDOCUMENTED', type: 'METHOD' })).map((i) => line(i.location!)).sort(), ['METHOD /pets POST', 'METHOD /pets/{petId} GET']);
+    assert.deepEqual((await list({ locationStatus: 'UNDOCUMENTED', path: '/pets/{petId}' })).map((i) => i.location!.type).sort(), ['METHOD', 'PATH_PARAMETER', 'REQUEST_HEADER', 'RESOURCE', 'RESPONSE']);
+    assert.deepEqual((await list({ locationStatus: 'UNDOCUMENTED', nameQuery: 'PET' })).map((i) => line(i.location!)), ['PATH_PARAMETER /pets/{petId} GET petId']);
+    assert.deepEqual((await list({ locationStatus: 'UNDOCUMENTED', type: 'MODEL' })).map((i) => i.location!.name).sort(), ['Empty', 'Error']);
+    assert.deepEqual((await list({ locationStatus: 'DOCUMENTED', type: 'MODEL' })).map((p) => p.location!.name), ['Pet']);
+
+    // paging walks the same entities in a stable order
+    const walked: string[] = [];
+    let position: string | undefined;
+    do {
+      const r = await gw.send(new GetDocumentationPartsCommand({ restApiId: api.id, locationStatus: 'UNDOCUMENTED', limit: 4, position }));
+      assert.ok(r.items!.length <= 4);
+      walked.push(...r.items!.map((i) => line(i.location!)));
+      position = r.position;
+    } while (position);
+    assert.deepEqual(walked, undocumented.map((i) => line(i.location!)));
+
+    // documenting an entity takes it off the undocumented list
+    await gw.send(new CreateDocumentationPartCommand({ restApiId: api.id, location: { type: 'AUTHORIZER', name: 'tok' }, properties: '{}' }));
+    assert.deepEqual(await list({ locationStatus: 'UNDOCUMENTED', type: 'AUTHORIZER' }), []);
+    const cli = await awsCli(c, ['apigateway', 'get-documentation-parts', '--rest-api-id', api.id, '--location-status', 'UNDOCUMENTED', '--type', 'PATH_PARAMETER']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).items, [{ location: { type: 'PATH_PARAMETER', path: '/pets/{petId}', method: 'GET', name: 'petId' } }]);
   });
 });
 

@@ -11,7 +11,7 @@ import { newId } from './ids.js';
 import { apiOf, page } from './lookup.js';
 import { applyPatches, scalars } from './patch.js';
 import { stageOf } from './stages.js';
-import { SERVICE, tables } from './store.js';
+import { SERVICE, tables, type ApiRecord } from './store.js';
 import { parseYaml } from './yaml.js';
 
 type LocationType = DocumentationPartLocation['type'];
@@ -85,6 +85,42 @@ function checkProperties(properties: string): void {
 }
 
 const view = (p: PartRecord): DocumentationPart => ({ id: p.id, location: p.location, properties: p.properties });
+
+/** What a name-taking location's name is, from a request/response parameter key such as `method.request.querystring.q`. */
+const paramNames = (params: Record<string, unknown> | undefined, prefix: string): string[] =>
+  Object.keys(params ?? {})
+    .filter((k) => k.startsWith(prefix) && k.length > prefix.length)
+    .map((k) => k.slice(prefix.length));
+
+/**
+ * Every entity of the API that documentation can target, each at its exact location (the form normalize() gives
+ * a part aimed at it): what GetDocumentationParts with locationStatus=UNDOCUMENTED picks from.
+ */
+function entityLocations(api: ApiRecord): DocumentationPartLocation[] {
+  const out: DocumentationPartLocation[] = [{ type: 'API' }];
+  for (const r of Object.values(api.resources)) {
+    const path = r.path;
+    out.push({ type: 'RESOURCE', path });
+    // {name} and greedy {name+} segments of the path, named without braces or plus
+    const pathParams = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]!);
+    for (const m of Object.values(r.methods)) {
+      const method = m.httpMethod.toUpperCase();
+      out.push({ type: 'METHOD', path, method });
+      for (const name of pathParams) out.push({ type: 'PATH_PARAMETER', path, method, name });
+      for (const name of paramNames(m.requestParameters, 'method.request.querystring.')) out.push({ type: 'QUERY_PARAMETER', path, method, name });
+      for (const name of paramNames(m.requestParameters, 'method.request.header.')) out.push({ type: 'REQUEST_HEADER', path, method, name });
+      if (m.requestModels && Object.keys(m.requestModels).length) out.push({ type: 'REQUEST_BODY', path, method });
+      for (const [statusCode, resp] of Object.entries(m.methodResponses ?? {})) {
+        out.push({ type: 'RESPONSE', path, method, statusCode });
+        for (const name of paramNames(resp.responseParameters, 'method.response.header.')) out.push({ type: 'RESPONSE_HEADER', path, method, statusCode, name });
+        if (resp.responseModels && Object.keys(resp.responseModels).length) out.push({ type: 'RESPONSE_BODY', path, method, statusCode });
+      }
+    }
+  }
+  for (const name of Object.keys(api.models)) out.push({ type: 'MODEL', name });
+  for (const a of Object.values(api.authorizers)) if (a.name) out.push({ type: 'AUTHORIZER', name: a.name });
+  return out;
+}
 
 function partsOf(ctx: RequestContext, apiId: string): PartRecord[] {
   return parts(ctx.store)
@@ -183,12 +219,22 @@ export const documentationHandlers: Handlers<ApigatewayOperations> = {
     return view(partOf(ctx, restApiId, documentationPartId));
   },
   GetDocumentationParts(ctx, { restApiId, type, nameQuery, path, locationStatus, position, limit }) {
-    apiOf(ctx, restApiId);
-    if (locationStatus === 'UNDOCUMENTED') throw badRequest('locationStatus UNDOCUMENTED is not supported by Cumulus yet');
-    const all = partsOf(ctx, restApiId).filter(
-      (p) => (!type || p.location.type === type) && (!path || p.location.path === path) && (!nameQuery || (p.location.name ?? '').toLowerCase().includes(nameQuery.toLowerCase())),
-    );
-    const pg = page(all, (p) => p.id, position, limit);
+    const api = apiOf(ctx, restApiId);
+    const wanted = (l: DocumentationPartLocation) =>
+      (!type || l.type === type) && (!path || l.path === path) && (!nameQuery || (l.name ?? '').toLowerCase().includes(nameQuery.toLowerCase()));
+    const documented = partsOf(ctx, restApiId);
+    if (locationStatus === 'UNDOCUMENTED') {
+      // the entities with no part at exactly their location (a wildcard part such as method '*' documents none of them)
+      const taken = new Set(documented.map((p) => locationKey(p.location)));
+      const entities = new Map(entityLocations(api).map((l) => [locationKey(l), l]));
+      const open = [...entities]
+        .filter(([k, l]) => wanted(l) && !taken.has(k))
+        .sort(([a], [b]) => a.localeCompare(b));
+      const pg = page(open, ([k]) => k, position, limit);
+      return { items: pg.items.map(([, location]) => ({ location })), position: pg.position };
+    }
+    // DOCUMENTED (the default): the parts themselves
+    const pg = page(documented.filter((p) => wanted(p.location)), (p) => p.id, position, limit);
     return { items: pg.items.map(view), position: pg.position };
   },
   UpdateDocumentationPart(ctx, { restApiId, documentationPartId, patchOperations }) {
