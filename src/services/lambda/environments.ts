@@ -55,6 +55,20 @@ export function idleLimitMs(): number {
   return Number.isFinite(s) && s >= 0 ? s * 1000 : 300_000;
 }
 
+/** AWS's vCPU per MB of memory: 1,769 MB is one vCPU; 10,240 MB gets six. */
+const MB_PER_VCPU = 1769;
+
+/**
+ * The CPU an environment may use: with CUMULUS_LAMBDA_CPU=proportional, in proportion to its memory as on AWS
+ * (128 MB: 7% of a core), enforced by a cgroup's CPU quota where the host has one; by default unlimited —
+ * on a laptop or CI machine a 128 MB function would otherwise start and run ten times slower than people
+ * expect of local testing.
+ */
+export function vcpusFor(memoryMB: number): number | undefined {
+  if ((process.env.CUMULUS_LAMBDA_CPU ?? '').toLowerCase() !== 'proportional') return undefined;
+  return Math.min(6, memoryMB / MB_PER_VCPU);
+}
+
 let batchAvailable = process.platform === 'linux';
 
 /**
@@ -174,7 +188,8 @@ export class Environment implements RuntimeApiTarget {
         command: launch.command,
         env,
         workingDir: fn.codeDir,
-        limits: { memoryMiB: fn.MemorySize, tmpMiB: fn.EphemeralStorage },
+        // AWS's quotas: 1,024 file descriptors, 1,024 processes and threads
+        limits: { memoryMiB: fn.MemorySize, tmpMiB: fn.EphemeralStorage, vcpus: vcpusFor(fn.MemorySize), fileDescriptors: 1024, pids: 1024 },
         logFile: false,
       });
       this.handle = handle;
