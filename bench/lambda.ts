@@ -8,7 +8,10 @@
 // environments (from /proc): on a shared machine those ratios say more than the rates do.
 //   node dist/bench/lambda.js [--seconds 3] [--cold 5] [--cpu-prof DIR]
 // Human lines on stderr, a JSON line last on stdout. Targets (issue 4): cold start at most 2x a bare node
-// start, warm Invoke p50 under 2 ms, at 32 callers at least 25% of the floor's rate.
+// start, warm Invoke p50 under 2 ms, at 32 callers at least 25% of the floor's rate — judged through Invoke
+// and through the function URL with the floor's own client (plain keep-alive HTTP), so that the ratio is
+// about the server side; the SDK's rate is printed beside them (its client alone costs more CPU per call
+// than Cumulus does).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -285,7 +288,9 @@ async function main(): Promise<void> {
       targets: {
         coldStartAtMost2xBare: coldMs <= 2 * bareMs,
         warmInvokeP50Under2ms: inv1.p50 < 2,
-        invoke32AtLeast25PctOfFloor: inv32.rate >= 0.25 * floor32.rate,
+        invoke32AtLeast25PctOfFloor: raw32.rate >= 0.25 * floor32.rate,
+        url32AtLeast25PctOfFloor: url32.rate >= 0.25 * floor32.rate,
+        sdkInvoke32AtLeast25PctOfFloor: inv32.rate >= 0.25 * floor32.rate,
       },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
