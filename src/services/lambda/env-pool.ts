@@ -12,8 +12,9 @@ import type { ResolvedFunction } from './resolved-function.js';
  * waits for one of them to be released when that is expected sooner than a new one would be up: within the
  * version's measured cold start (at least CUMULUS_LAMBDA_ENV_WAIT_MS real ms, default 10; 0 scales out at once,
  * one environment per concurrent invocation, as AWS does). The expected wait comes from the rate the
- * version's environments have recently been freed at (see expectedWaitMs) and the invocations already waiting,
- * who are served first (FIFO); no more cold starts run at once than there are cores (see COLD_STARTS). Before any invocation of the version has finished (a first burst), it waits at most as long
+ * version's environments have recently been freed at (see expectedWaitMs) and the invocations already
+ * waiting, who are served first (FIFO); no more cold starts run at once than there are cores (see
+ * COLD_STARTS). Before any invocation of the version has finished (a first burst), it waits at most as long
  * as a cold start of the version takes (FIRST_WAIT_MS until one has been measured; while its first
  * environment is still starting, the wait goes on until it is up). Otherwise, or when the wait runs out, it
  * gets a new environment. Waiting is never expected to be slower than the cold start it spares, and a cold
@@ -64,9 +65,9 @@ interface VersionTimings {
   handOvers?: number;
   /** between successive releases (under a second apart): the time the version's environments take,
    *  together, to free one — under load, the inverse of the rate a line of waiting invocations moves at */
-  handMs?: number;
+  releaseMs?: number;
   /** when the last release was (real ms) */
-  handAt?: number;
+  releasedAt?: number;
 }
 
 /**
@@ -77,7 +78,7 @@ interface VersionTimings {
  * the cores could use.
  */
 function expectedWaitMs(t: VersionTimings, ahead: number, busy: number): number {
-  if (t.handMs !== undefined && t.handAt !== undefined && performance.now() - t.handAt < 1000) return t.handMs * ahead;
+  if (t.releaseMs !== undefined && t.releasedAt !== undefined && performance.now() - t.releasedAt < 1000) return t.releaseMs * ahead;
   return (t.runMs! * ahead) / busy;
 }
 
@@ -160,8 +161,8 @@ export class EnvironmentPool {
     t.runMs = average(t.runMs, ms);
     const now = performance.now();
     // a gap of over a second is a pause, not the rate the version's environments free up at
-    if (t.handAt !== undefined && now - t.handAt < 1000) t.handMs = average(t.handMs, now - t.handAt);
-    t.handAt = now;
+    if (t.releasedAt !== undefined && now - t.releasedAt < 1000) t.releaseMs = average(t.releaseMs, now - t.releasedAt);
+    t.releasedAt = now;
   }
 
   noteCold(key: string, ms: number): void {
