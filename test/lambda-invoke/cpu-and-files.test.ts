@@ -1,6 +1,7 @@
-// Limits of an environment besides memory and time. CUMULUS_LAMBDA_CPU=proportional: an environment gets CPU in proportion to its memory, as on AWS (1,769 MB is
-// one vCPU), through a cgroup CPU quota where the host has one. The function measures its own share: the CPU
-// time it gets while spinning for a stretch of wall-clock time.
+// Limits of an environment besides memory and time: CPU (CUMULUS_LAMBDA_CPU=proportional gives CPU in
+// proportion to memory, as on AWS where 1,769 MB is one vCPU, through a cgroup CPU quota where the host has
+// one; the function measures its own share: the CPU time it gets while spinning for a stretch of wall-clock
+// time), file descriptors, and Node's heap sized from the memory.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -65,4 +66,19 @@ test('an environment has the 1,024 file descriptors AWS gives', async () => {
   });
   const r = await lambda.send(new InvokeCommand({ FunctionName: 'fds', Payload: encode({}) }));
   assert.deepEqual(JSON.parse(decode(r.Payload)), { n: '1024' });
+});
+
+test("Node's heap is sized from MemorySize as AWS's bootstrap does (old space = memory - memory/10)", async () => {
+  await createFunction(lambda, role, {
+    FunctionName: 'heap',
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    MemorySize: 1024,
+    files: { 'index.js': `exports.handler = async () => ({ mb: require('v8').getHeapStatistics().heap_size_limit / 1048576 });` },
+  });
+  const r = await lambda.send(new InvokeCommand({ FunctionName: 'heap', Payload: encode({}) }));
+  const { mb } = JSON.parse(decode(r.Payload)) as { mb: number };
+  // --max-old-space-size=922 plus the young generation (--max-semi-space-size=51; V8 counts a few of them);
+  // unsized, Node takes a share of the host's memory instead (GBs)
+  assert.ok(mb >= 922 && mb <= 922 + 4 * 51, `heap limit ${mb} MB`);
 });

@@ -152,7 +152,7 @@ export class Environment implements RuntimeApiTarget {
     try {
       await ensureRuntime(fn.Runtime ?? 'provided.al2023');
       if (this.isDead()) return;
-      const launch = runtimeLaunch(fn.Runtime ?? 'provided.al2023', { codeDir: fn.codeDir, layerDirs: fn.layerDirs, handler: fn.Handler ?? '' });
+      const launch = runtimeLaunch(fn.Runtime ?? 'provided.al2023', { codeDir: fn.codeDir, layerDirs: fn.layerDirs, handler: fn.Handler ?? '', memoryMiB: fn.MemorySize });
       this.api = await startRuntimeApi(this);
       if (this.isDead()) return this.api.close();
       const creds = issueRoleCredentials(rt, { region: fn.region }, fn.Role, fn.FunctionName, CREDENTIAL_SECONDS).Credentials;
