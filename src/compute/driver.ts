@@ -67,6 +67,9 @@ export interface WorkloadSpec {
   user?: string;
   /** append output to <baseDir>/workloads/<id>/console.log (default true) */
   logFile?: boolean;
+  /** throughput work (Lambda's execution environments): run under SCHED_BATCH where the host has `chrt`
+   *  (Linux), so that waking it does not preempt Cumulus in the middle of its work; best effort */
+  batchScheduling?: boolean;
 }
 
 export type WorkloadState = 'starting' | 'running' | 'exited';

@@ -70,6 +70,8 @@ export interface WrapOptions {
   addressSpaceKiB?: number;
   /** RLIMIT_NOFILE */
   openFiles?: number;
+  /** `chrt` to put the workload under SCHED_BATCH with (best effort) */
+  batchWith?: string;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -82,6 +84,8 @@ export function wrap(argv: string[], options: WrapOptions): string[] {
   }
   if (options.addressSpaceKiB) steps.push(`ulimit -v ${Math.floor(options.addressSpaceKiB)} || exit 125`);
   if (options.openFiles) steps.push(`ulimit -n ${Math.floor(options.openFiles)} || exit 125`);
+  // the policy is inherited through exec and by the workload's own children
+  if (options.batchWith) steps.push(`${quote(options.batchWith)} -b -p 0 $$ >/dev/null 2>&1 || true`);
   if (!steps.length) return argv;
   return ['/bin/sh', '-c', [...steps, 'exec "$@"'].join('\n'), 'cumulus-workload', ...argv];
 }

@@ -175,6 +175,7 @@ export class ProcessDriver implements Driver {
       cgroupProcs: cgroup?.procsFiles() ?? [],
       addressSpaceKiB: applied.memory === 'rlimit' ? limits.memoryMiB! * 1024 : undefined,
       openFiles: limits.fileDescriptors,
+      batchWith: spec.batchScheduling && process.platform === 'linux' ? resolveExecutable('chrt', cwd, DEFAULT_PATH) : undefined,
     });
     await workload.launch({ argv: wrapped, cwd, uid: identity?.uid, gid: identity?.gid, stdin: spec.stdin });
     if (workload.pid !== undefined && workload.state !== 'exited') {

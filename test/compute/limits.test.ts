@@ -59,6 +59,16 @@ describe('limits', () => {
     assert.equal((await ok.wait()).code, 0);
   });
 
+  it('runs a workload under SCHED_BATCH when asked, where chrt exists', async () => {
+    const h = await auto.driver.start({ id: 'batch', command: ['sh', '-c', 'command -v chrt >/dev/null && chrt -p $$ || echo no chrt'], batchScheduling: true });
+    assert.equal((await h.wait()).code, 0);
+    const out = h.logs.text();
+    if (!out.includes('no chrt')) assert.match(out, /current scheduling policy: SCHED_BATCH/);
+    const normal = await auto.driver.start({ id: 'normal', command: ['sh', '-c', 'command -v chrt >/dev/null && chrt -p $$ || echo no chrt'] });
+    await normal.wait();
+    if (!out.includes('no chrt')) assert.match(normal.logs.text(), /current scheduling policy: SCHED_OTHER/);
+  });
+
   it('limits open files, and cpu and pids where cgroups allow', async () => {
     const h = await auto.driver.start({ id: 'fds', command: ['sh', '-c', 'ulimit -n'], limits: { fileDescriptors: 77, vcpus: 0.5, pids: 20 } });
     assert.equal((await h.wait()).code, 0);
