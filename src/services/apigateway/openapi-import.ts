@@ -4,38 +4,26 @@
 import type { ApigatewayOperations, Authorizer, Integration, IntegrationResponse, MethodResponse } from '../../generated/apigateway.js';
 import { regional, type RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { ApiDocumentError, readApiDocument } from './api-document.js';
 import { restApiView } from './apis.js';
 import { importDocumentationOf } from './documentation.js';
 import { badRequest } from './errors.js';
 import type { ResponseType } from './gateway-responses.js';
 import { DEFAULT_STATUS } from './gateway-responses.js';
 import { newId } from './ids.js';
-import { jsonErrorOffset } from './json-position.js';
 import { apiOf, saveApi } from './lookup.js';
 import { HTTP_METHODS } from './methods.js';
 import { GLOBAL, tables, type ApiRecord, type MethodRecord, type ResourceRecord } from './store.js';
-import { parseYaml, YamlError } from './yaml.js';
 
 type Doc = Record<string, any>;
 
 function parseDocument(body: Uint8Array | string): Doc {
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   let doc: unknown;
-  if (/^\s*[{[]/.test(text)) {
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      const at = Math.max(0, jsonErrorOffset(text));
-      const line = text.slice(0, at).split('\n').length;
-      throw badRequest(`Errors found during import:\n\tUnable to parse API definition: malformed JSON at line ${line}, column ${at - text.lastIndexOf('\n', at - 1)}: ${(e as Error).message}`);
-    }
-  } else {
-    try {
-      doc = parseYaml(text);
-    } catch (e) {
-      if (e instanceof YamlError) throw badRequest(`Errors found during import:\n\tUnable to parse API definition: ${e.message}`);
-      throw e;
-    }
+  try {
+    doc = readApiDocument(body);
+  } catch (e) {
+    if (e instanceof ApiDocumentError) throw badRequest(`Errors found during import:\n\t${e.message}`);
+    throw e;
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw badRequest('Errors found during import:\n\tThe API definition is not an object');
   const d = doc as Doc;

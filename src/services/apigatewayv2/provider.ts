@@ -7,6 +7,7 @@ import { authorizerHandlers } from './authorizers.js';
 import { installDataPlane, stopDataPlane } from './data-plane.js';
 import { deploymentHandlers } from './deployments.js';
 import { integrationHandlers } from './integrations.js';
+import { openApiHandlers } from './openapi.js';
 import { routeHandlers } from './routes.js';
 import { stageHandlers } from './stages.js';
 import { tagHandlers } from './tags.js';
@@ -23,6 +24,7 @@ export default defineService<Apigatewayv2Operations>(
     ...deploymentHandlers,
     ...tagHandlers,
     ...vpcLinkHandlers,
+    ...openApiHandlers,
   },
   {
     validationErrorCode: 'BadRequestException',
