@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { APIGatewayClient, CreateAuthorizerCommand } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client, CreateApiCommand, CreateAuthorizerCommand as CreateV2AuthorizerCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
-import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminAddUserToGroupCommand, AdminCreateUserCommand, CreateGroupCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
 import { ApiBuilder, stageUrl } from '../apigateway/helpers.js';
@@ -58,7 +58,15 @@ after(async () => {
 test('REST API COGNITO_USER_POOLS authorizer: ID tokens, scoped access tokens, claims, 401s, expiry', async () => {
   const api = await ApiBuilder.create(gw, 'cognito-rest');
   const auth = await gw.send(new CreateAuthorizerCommand({ restApiId: api.id, name: 'pool', type: 'COGNITO_USER_POOLS', providerARNs: [poolArn], identitySource: 'method.request.header.Authorization' }));
-  const echo = { 'application/json': '{"email":"$context.authorizer.claims.email","user":"$context.authorizer.claims[\'cognito:username\']","use":"$context.authorizer.claims.token_use"}' };
+  const echo = {
+    'application/json':
+      '{"email":"$context.authorizer.claims.email","user":"$context.authorizer.claims[\'cognito:username\']","use":"$context.authorizer.claims.token_use","groups":"$context.authorizer.claims[\'cognito:groups\']"}',
+  };
+  // the claims reach the integration as strings; a list (the user's groups) comma-separated
+  for (const [GroupName, Precedence] of [['editors', 2], ['admins', 1]] as const) {
+    await idp.send(new CreateGroupCommand({ UserPoolId: poolId, GroupName, Precedence }));
+    await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: 'hana', GroupName }));
+  }
   for (const [path, scopes] of [['/me', undefined], ['/admin', ['aws.cognito.signin.user.admin']]] as const) {
     await api.method(path, 'GET', { type: 'MOCK', requestTemplates: { 'application/json': '{"statusCode": 200}' } }, { authorizationType: 'COGNITO_USER_POOLS', authorizerId: auth.id, authorizationScopes: scopes ? [...scopes] : undefined });
     await api.response(path, 'GET', '200', { responseTemplates: echo });
@@ -72,7 +80,7 @@ test('REST API COGNITO_USER_POOLS authorizer: ID tokens, scoped access tokens, c
   const t = await signIn(clientId, 'hana');
   const ok = await call('/me', t.id);
   assert.equal(ok.status, 200);
-  assert.deepEqual(ok.body, { email: 'hana@example.com', user: 'hana', use: 'id' });
+  assert.deepEqual(ok.body, { email: 'hana@example.com', user: 'hana', use: 'id', groups: 'admins,editors' });
   assert.equal((await call('/me', `Bearer ${t.id}`)).status, 200);
   // without scopes on the method, an access token is not enough; with scopes, it is what is asked for
   assert.equal((await call('/me', t.access)).status, 401);

@@ -78,9 +78,11 @@ function authorizeCognito(req: ApiRequest, a: Authorizer): void {
   } else if (v.claims.token_use !== 'id') {
     throw unauthorized();
   }
+  // every claim a string, as REST APIs pass them: dates as text, lists (cognito:groups) comma-separated
   const claims: Record<string, string> = {};
   for (const [k, val] of Object.entries(v.claims)) {
-    claims[k] = (k === 'exp' || k === 'iat') && typeof val === 'number' ? claimDate(val) : typeof val === 'string' ? val : JSON.stringify(val);
+    claims[k] =
+      (k === 'exp' || k === 'iat') && typeof val === 'number' ? claimDate(val) : typeof val === 'string' ? val : Array.isArray(val) ? val.join(',') : JSON.stringify(val);
   }
   req.authorizer = { claims };
 }

@@ -132,7 +132,7 @@ function adminClient(ctx: RequestContext, poolId: string, clientId: string): Cli
 }
 
 /** The user of a valid, unrevoked access token (NotAuthorizedException otherwise, with AWS's messages). */
-function userOfAccessToken(ctx: RequestContext, token: string): { user: UserRecord; scope: Scope } {
+export function userOfAccessToken(ctx: RequestContext, token: string): { user: UserRecord; scope: Scope } {
   const v = verifyJwt(ctx.store, token, ctx.clock.now());
   if (!v.ok) throw notAuthorized(v.reason === 'expired' ? 'Access Token has expired' : 'Invalid Access Token');
   if (v.claims.token_use !== 'access') throw notAuthorized('Invalid Access Token');

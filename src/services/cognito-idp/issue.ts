@@ -6,6 +6,7 @@ import type { AuthenticationResultType } from '../../generated/cognito-idp.js';
 import type { Store } from '../../state/db.js';
 import type { Scope } from '../../state/db.js';
 import { lifetimes } from './clients.js';
+import { groupClaims } from './groups.js';
 import { refreshTokens, type ClientRecord, type PoolRecord, type UserRecord } from './store.js';
 import { issuerOf, newJti, newRefreshToken, signJwt } from './tokens.js';
 
@@ -32,9 +33,12 @@ export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolR
   const s = signIn ?? { originJti: randomUUID(), authTime: iat };
   const eventId = randomUUID();
   const iss = issuerOf(pool.Id);
+  // the user's groups as they are now, so a refresh sees memberships changed since sign-in
+  const groups = groupClaims(store, scope, u);
   const IdToken = signJwt(pool.key, {
     ...idClaims(u),
     sub: u.sub,
+    ...groups.id,
     iss,
     'cognito:username': u.Username,
     origin_jti: s.originJti,
@@ -48,6 +52,7 @@ export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolR
   });
   const AccessToken = signJwt(pool.key, {
     sub: u.sub,
+    ...groups.access,
     iss,
     client_id: client.ClientId,
     origin_jti: s.originJti,

@@ -7,6 +7,7 @@ import { arn } from '../../protocol/ids.js';
 import { paginate } from '../../protocol/pagination.js';
 import { regional } from '../../server/context.js';
 import type { Handlers } from '../define.js';
+import { removePoolGroups } from './groups.js';
 import { DEFAULT_POLICY } from './password.js';
 import { clients, GLOBAL, owners, poolOf, pools, refreshTokens, sessions, users, usersOfPool, type PoolRecord } from './store.js';
 import { newSigningKey } from './tokens.js';
@@ -143,6 +144,7 @@ export const poolHandlers: Handlers<CognitoIdpOperations> = {
     for (const u of usersOfPool(ctx.store, scope, p.Id)) users(ctx.store).delete(scope, `${p.Id}/${u.Username}`);
     for (const r of refreshTokens(ctx.store).list(scope)) if (r.poolId === p.Id) refreshTokens(ctx.store).delete(scope, r.token);
     for (const s of sessions(ctx.store).list(scope)) if (s.poolId === p.Id) sessions(ctx.store).delete(scope, s.session);
+    removePoolGroups(ctx.store, scope, p.Id);
     pools(ctx.store).delete(scope, p.Id);
     owners(ctx.store).delete(GLOBAL, `pool/${p.Id}`);
   },

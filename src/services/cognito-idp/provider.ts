@@ -2,13 +2,15 @@
 import type { CognitoIdpOperations } from '../../generated/cognito-idp.js';
 import { defineService } from '../define.js';
 import { authHandlers } from './auth.js';
+import { attributeHandlers } from './attributes.js';
 import { clientHandlers } from './clients.js';
+import { groupHandlers } from './groups.js';
 import { poolHandlers } from './pools.js';
 import { userHandlers } from './users.js';
 import { serveWellKnown } from './well-known.js';
 
 export default defineService<CognitoIdpOperations>(
   'cognito-idp',
-  { ...poolHandlers, ...clientHandlers, ...userHandlers, ...authHandlers },
+  { ...poolHandlers, ...clientHandlers, ...userHandlers, ...authHandlers, ...groupHandlers, ...attributeHandlers },
   { init: (runtime) => serveWellKnown(runtime) },
 );

@@ -10,6 +10,7 @@ import { regional, type RequestContext } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import type { Handlers } from '../define.js';
 import { checkSecretHash, clientContext } from './client-auth.js';
+import { removeUserMemberships } from './groups.js';
 import { checkPassword, generatePassword, hashPassword } from './password.js';
 import { attr, findUser, poolOf, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 
@@ -149,6 +150,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     const scope = regional(ctx);
     const u = userOf(ctx.store, scope, poolOf(ctx.store, scope, UserPoolId).Id, Username);
     users(ctx.store).delete(scope, userKey(u.poolId, u.Username));
+    removeUserMemberships(ctx.store, scope, u.poolId, u.Username);
   },
 
   AdminConfirmSignUp(ctx, { UserPoolId, Username }) {
