@@ -8,6 +8,7 @@ import type { Scope } from '../../state/db.js';
 import type { Handlers } from '../define.js';
 import { userOfAccessToken } from './auth.js';
 import { checkPassword, hashPassword, passwordMatches } from './password.js';
+import { srpMaterial } from './srp.js';
 import { attr, poolOf, userOf, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 import { saveUser } from './users.js';
 
@@ -101,6 +102,7 @@ export const attributeHandlers: Handlers<CognitoIdpOperations> = {
     }
     checkPassword(pool.PasswordPolicy, ProposedPassword);
     user.password = hashPassword(ProposedPassword);
+    user.srp = srpMaterial(user.poolId, user.Username, ProposedPassword);
     saveUser(ctx.store, scope, user, ctx.clock.now());
     return {};
   },

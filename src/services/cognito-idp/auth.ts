@@ -1,6 +1,7 @@
-// Sign-in: InitiateAuth / AdminInitiateAuth with USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH)
-// and REFRESH_TOKEN_AUTH; the NEW_PASSWORD_REQUIRED challenge of users created by an administrator; GetUser
-// and GlobalSignOut with an access token. SRP and custom flows are not served (an error says so).
+// Sign-in: InitiateAuth / AdminInitiateAuth with USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH),
+// REFRESH_TOKEN_AUTH and USER_SRP_AUTH (its PASSWORD_VERIFIER challenge: srp-auth.ts); the NEW_PASSWORD_REQUIRED
+// challenge of users created by an administrator; GetUser and GlobalSignOut with an access token. Custom flows
+// are not served (an error says so).
 import { randomBytes } from 'node:crypto';
 import type { AuthenticationResultType, CognitoIdpOperations } from '../../generated/cognito-idp.js';
 import { AwsError } from '../../protocol/errors.js';
@@ -12,6 +13,8 @@ import { allowedFlows } from './clients.js';
 import { issueTokens } from './issue.js';
 import { checkPassword, hashPassword, passwordMatches } from './password.js';
 import { clientOf, findUser, poolOf, refreshTokens, sessions, userOf, type UserRecord } from './store.js';
+import { srpMaterial } from './srp.js';
+import { srpInitiate, srpRespond } from './srp-auth.js';
 import { saveUser } from './users.js';
 import { verifyJwt } from './verify.js';
 
@@ -20,7 +23,7 @@ const notAuthorized = (message: string) => new AwsError('NotAuthorizedException'
 const badCredentials = () => notAuthorized('Incorrect username or password.');
 
 interface AuthResult {
-  ChallengeName?: 'NEW_PASSWORD_REQUIRED';
+  ChallengeName?: 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER';
   Session?: string;
   ChallengeParameters?: Record<string, string>;
   AuthenticationResult?: AuthenticationResultType;
@@ -46,6 +49,11 @@ function passwordAuth(ctx: RequestContext, c: ClientContext, params: Record<stri
     throw badCredentials();
   }
   if (!passwordMatches(u.password, password)) throw badCredentials();
+  return signedIn(ctx, c, u);
+}
+
+/** What follows a proven password (USER_PASSWORD_AUTH or SRP): status checks, NEW_PASSWORD_REQUIRED or tokens. */
+function signedIn(ctx: RequestContext, c: ClientContext, u: UserRecord): AuthResult {
   if (!u.Enabled) throw notAuthorized('User is disabled.');
   if (u.UserStatus === 'UNCONFIRMED') throw new AwsError('UserNotConfirmedException', 'User is not confirmed.');
   if (u.UserStatus === 'RESET_REQUIRED') throw new AwsError('PasswordResetRequiredException', 'Password reset required for the user');
@@ -94,6 +102,8 @@ function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: R
       requireFlow(c, 'ALLOW_REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN');
       return refreshAuth(ctx, c, params);
     case 'USER_SRP_AUTH':
+      requireFlow(c, 'ALLOW_USER_SRP_AUTH', 'USER_SRP_AUTH');
+      return srpInitiate(ctx, c, params);
     case 'CUSTOM_AUTH':
     case 'USER_AUTH':
       throw invalidParameter(`${flow} is not supported by Cumulus; use USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH`);
@@ -102,6 +112,7 @@ function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: R
 }
 
 function respond(ctx: RequestContext, c: ClientContext, name: string, session: string | undefined, responses: Record<string, string> | undefined): AuthResult {
+  if (name === 'PASSWORD_VERIFIER') return srpRespond(ctx, c, responses, (u) => signedIn(ctx, c, u));
   if (name !== 'NEW_PASSWORD_REQUIRED') throw invalidParameter(`${name} is not supported by Cumulus`);
   const username = param(responses, 'USERNAME');
   const password = param(responses, 'NEW_PASSWORD');
@@ -119,6 +130,7 @@ function respond(ctx: RequestContext, c: ClientContext, name: string, session: s
     u.Attributes = [...u.Attributes.filter((a) => a.Name !== name), { Name: name, Value: v }];
   }
   u.password = hashPassword(password);
+  u.srp = srpMaterial(c.pool.Id, u.Username, password);
   u.UserStatus = 'CONFIRMED';
   saveUser(ctx.store, c.scope, u, ctx.clock.now());
   sessions(ctx.store).delete(c.scope, s.session);

@@ -40,6 +40,8 @@ export interface UserRecord {
   UserStatus: 'UNCONFIRMED' | 'CONFIRMED' | 'FORCE_CHANGE_PASSWORD' | 'RESET_REQUIRED';
   /** scrypt hash, hex salt:hash */
   password?: string;
+  /** SRP salt and verifier of the same password (srp.ts), for USER_SRP_AUTH */
+  srp?: { salt: string; verifier: string };
   /** the confirmation code of a SignUp (Cumulus sends no mail: served at /_aws/cognito/codes/{pool}/{user}) */
   confirmationCode?: string;
   /** origin_jti of the sign-ins GlobalSignOut revoked (their access tokens answer 'revoked'); the latest 50 */

@@ -12,6 +12,7 @@ import type { Handlers } from '../define.js';
 import { checkSecretHash, clientContext } from './client-auth.js';
 import { removeUserMemberships } from './groups.js';
 import { checkPassword, generatePassword, hashPassword } from './password.js';
+import { srpMaterial } from './srp.js';
 import { attr, findUser, poolOf, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 
 const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
@@ -107,7 +108,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     if (input.TemporaryPassword !== undefined) checkPassword(pool.PasswordPolicy, temporary);
     const id = identityOf(ctx.store, scope, pool, input.Username, attributesOf(pool, input.UserAttributes), 'User account already exists');
     const now = ctx.clock.now();
-    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD', password: hashPassword(temporary) };
+    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD', password: hashPassword(temporary), srp: srpMaterial(pool.Id, id.username, temporary) };
     saveUser(ctx.store, scope, u, now);
     if (input.MessageAction !== 'SUPPRESS') ctx.log.info(`cognito-idp ${pool.Id}: temporary password of ${u.Username} (no invitation is sent by Cumulus): ${temporary}`);
     return { User: describeUser(u) };
@@ -119,6 +120,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     const u = userOf(ctx.store, scope, pool.Id, Username);
     checkPassword(pool.PasswordPolicy, Password);
     u.password = hashPassword(Password);
+    u.srp = srpMaterial(pool.Id, u.Username, Password);
     u.UserStatus = Permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
     saveUser(ctx.store, scope, u, ctx.clock.now());
     return {};
@@ -173,7 +175,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     const id = identityOf(ctx.store, scope, pool, input.Username, attributesOf(pool, input.UserAttributes), 'User already exists');
     const now = ctx.clock.now();
     const code = String(randomInt(1_000_000)).padStart(6, '0');
-    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'UNCONFIRMED', password: hashPassword(input.Password), confirmationCode: code };
+    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'UNCONFIRMED', password: hashPassword(input.Password), srp: srpMaterial(pool.Id, id.username, input.Password), confirmationCode: code };
     saveUser(ctx.store, scope, u, now);
     ctx.log.info(`cognito-idp ${pool.Id}: confirmation code of ${u.Username}: ${code} (also at /_aws/cognito/codes/${pool.Id}/${u.Username})`);
     const email = attr(u, 'email');
