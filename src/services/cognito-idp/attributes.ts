@@ -7,6 +7,7 @@ import { regional, type RequestContext } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import type { Handlers } from '../define.js';
 import { userOfAccessToken } from './auth.js';
+import { delivery, issueCode } from './codes.js';
 import { checkPassword, hashPassword, passwordMatches } from './password.js';
 import { srpMaterial } from './srp.js';
 import { attr, poolOf, userOf, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
@@ -50,10 +51,12 @@ function update(ctx: RequestContext, scope: Scope, pool: PoolRecord, u: UserReco
   for (const name of changed) if (!names.has(`${name}_verified`)) set(`${name}_verified`, 'false');
   u.Attributes = next;
   saveUser(ctx.store, scope, u, ctx.clock.now());
-  // Cumulus sends no message; it reports the delivery AWS would make for an auto-verified email
+  // an auto-verified email that changed gets a verification code (VerifyUserAttribute), served by the code
+  // endpoint since Cumulus sends no message
   const newEmail = changed.includes('email') ? attr(u, 'email') : undefined;
   if (newEmail && pool.config.AutoVerifiedAttributes?.includes('email')) {
-    return [{ Destination: `${newEmail[0]}***@${newEmail.split('@')[1]![0]}***`, DeliveryMedium: 'EMAIL', AttributeName: 'email' }];
+    issueCode(ctx, scope, u, 'email', newEmail);
+    return [delivery('email', newEmail)];
   }
   return [];
 }

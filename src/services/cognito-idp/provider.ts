@@ -4,13 +4,15 @@ import { defineService } from '../define.js';
 import { authHandlers } from './auth.js';
 import { attributeHandlers } from './attributes.js';
 import { clientHandlers } from './clients.js';
+import { forgotPasswordHandlers } from './forgot-password.js';
 import { groupHandlers } from './groups.js';
 import { poolHandlers } from './pools.js';
 import { userHandlers } from './users.js';
+import { verificationHandlers } from './verification.js';
 import { serveWellKnown } from './well-known.js';
 
 export default defineService<CognitoIdpOperations>(
   'cognito-idp',
-  { ...poolHandlers, ...clientHandlers, ...userHandlers, ...authHandlers, ...groupHandlers, ...attributeHandlers },
+  { ...poolHandlers, ...clientHandlers, ...userHandlers, ...authHandlers, ...groupHandlers, ...attributeHandlers, ...forgotPasswordHandlers, ...verificationHandlers },
   { init: (runtime) => serveWellKnown(runtime) },
 );

@@ -1,13 +1,18 @@
 // HTTP served on Cumulus's port for user pools (a data plane, not AWS API calls):
 //   GET /{poolId}/.well-known/jwks.json               the pool's signing keys (what AWS serves at its issuer URL)
 //   GET /{poolId}/.well-known/openid-configuration    the discovery document (jwks_uri points back here)
-//   GET /_aws/cognito/codes/{poolId}/{username}        the pending SignUp confirmation code: Cumulus sends no
-//                                                       mail, so tests and local apps read the code here
+//   GET /_aws/cognito/codes/{poolId}/{username}        the user's pending code: Cumulus sends no mail, so tests
+//                                                       and local apps read the code here. Without a query, the
+//                                                       most recently issued pending code; ?purpose=signup |
+//                                                       forgot_password | email | phone_number picks the latest
+//                                                       code of that purpose (codes.ts). The answer names its
+//                                                       purpose (and its expiry, ms since the epoch, when known).
 // Only pools that exist answer; anything else falls through to the next plane.
 import type { WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
 import type { PlaneInfo } from '../../server/http-planes.js';
 import type { HttpResult } from '../../protocol/wire.js';
+import { PURPOSES, pendingCode, type CodePurpose } from './codes.js';
 import { findUser, GLOBAL, owners, pools, type PoolRecord } from './store.js';
 import { jwks, openIdConfiguration } from './tokens.js';
 
@@ -36,8 +41,11 @@ export function serveWellKnown(runtime: Runtime): void {
       if (!found) return json(404, { message: 'User pool not found' });
       const u = findUser(runtime.store, found.scope, found.pool.Id, decodeURIComponent(code[2]!));
       if (!u) return json(404, { message: 'User not found' });
-      if (!u.confirmationCode) return json(404, { message: 'No pending confirmation code', userStatus: u.UserStatus });
-      return json(200, { userPoolId: found.pool.Id, username: u.Username, code: u.confirmationCode });
+      const purpose = req.query.get('purpose') ?? undefined;
+      if (purpose !== undefined && !PURPOSES.includes(purpose as CodePurpose)) return json(400, { message: `purpose must be one of ${PURPOSES.join(', ')}` });
+      const pending = pendingCode(runtime.store, found.scope, u, purpose as CodePurpose | undefined);
+      if (!pending) return json(404, { message: 'No pending confirmation code', userStatus: u.UserStatus });
+      return json(200, { userPoolId: found.pool.Id, username: u.Username, code: pending.code, purpose: pending.purpose, expires: pending.expires });
     }
     return undefined;
   });
