@@ -152,12 +152,17 @@ test('a wrong password or a tampered signature is NotAuthorizedException', async
   await assert.rejects(srpSignIn(clientId, 'sam', 'Wrong-pass-1!'), (e) => code(e) === 'NotAuthorizedException' && message(e) === 'Incorrect username or password.');
   const srp = new SrpClient(poolId);
   const first = await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'sam', SRP_A: srp.srpA } }));
-  const responses = srp.respond(first.ChallengeParameters!, 'Sam-pass-1!');
+  const honest = srp.respond(first.ChallengeParameters!, 'Sam-pass-1!');
   // the timestamp is part of what is signed
-  responses.TIMESTAMP = nowString(new Date(Date.UTC(2020, 0, 2, 3, 4, 5)));
+  const responses = { ...honest, TIMESTAMP: nowString(new Date(Date.UTC(2020, 0, 2, 3, 4, 5))) };
   await assert.rejects(
     idp.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', ChallengeResponses: responses })),
     (e) => code(e) === 'NotAuthorizedException' && message(e) === 'Incorrect username or password.',
+  );
+  // a failed proof used the challenge up: the right answer to it no longer counts
+  await assert.rejects(
+    idp.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', ChallengeResponses: honest })),
+    (e) => code(e) === 'NotAuthorizedException',
   );
   await assert.rejects(
     idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'sam' } })),

@@ -104,10 +104,30 @@ export function srpRespond<R>(ctx: RequestContext, c: ClientContext, responses: 
   const id = idOf(secretBlock);
   const ch = table.get(c.scope, id);
   if (!ch || ch.clientId !== c.client.ClientId || ch.poolId !== c.pool.Id) throw badCredentials();
-  // one proof per challenge, right or wrong
+  // one proof per challenge, right or wrong: a failure rolls back the request's transaction, so the challenge
+  // is also deleted once that is over
   table.delete(c.scope, id);
+  try {
+    return verify(ctx, c, ch, name, secretBlock, signature, timestamp, responses?.SECRET_HASH, signedIn);
+  } catch (err) {
+    setImmediate(() => challenges(ctx.store).delete(c.scope, id));
+    throw err;
+  }
+}
+
+function verify<R>(
+  ctx: RequestContext,
+  c: ClientContext,
+  ch: SrpChallenge,
+  name: string,
+  secretBlock: string,
+  signature: string,
+  timestamp: string,
+  secret: string | undefined,
+  signedIn: (u: UserRecord) => R,
+): R {
   if (ch.expires <= ctx.clock.now()) throw new AwsError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
-  checkSecret(c, [name, ch.signInName], responses?.SECRET_HASH);
+  checkSecret(c, [name, ch.signInName], secret);
   if (!ch.username) throw badCredentials();
   const u = findUser(ctx.store, c.scope, c.pool.Id, name);
   if (!u || u.Username !== ch.username || !u.srp || u.srp.verifier !== ch.verifier) throw badCredentials();
