@@ -9,8 +9,8 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigura
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startCumulus } from '../src/server/server.js';
 import { reconcileAll } from '../src/services/autoscaling/controller.js';
+import { log } from './common.js';
 
-const log = (s: string) => process.stderr.write(`${s}\n`);
 const { values: args } = parseArgs({ options: { groups: { type: 'string', default: '100' }, size: { type: 'string', default: '10' }, passes: { type: 'string', default: '50' }, ticks: { type: 'string', default: '3' } } });
 const GROUPS = Number(args.groups);
 const SIZE = Number(args.size);

@@ -10,7 +10,6 @@
 // in at most 1 s of CPU per clock minute.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricAlarmCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import http from 'node:http';
+import { freePort, log } from './common.js';
 
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const { values: args } = parseArgs({
   options: {
@@ -38,16 +37,6 @@ const ALARMS = Number(args.alarms);
 const CONCURRENCY = Number(args.concurrency);
 const QUERIES = Number(args.queries);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** CPU seconds (user + system) of a process so far. */
 function cpuSeconds(pid: number): number {

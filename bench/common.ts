@@ -1,4 +1,4 @@
-// What the benches share: a free port, percentiles, a function zip, and a process's CPU time from /proc.
+// What the benches share: a free port, sleep and log, percentiles, a function zip, and a process's CPU time from /proc.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

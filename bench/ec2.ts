@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -23,20 +22,9 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { freePort, log, sleep } from './common.js';
 
 const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Spawned {
   child: ChildProcess;
@@ -231,7 +219,6 @@ async function main(): Promise<void> {
   const describes = Number(values.describes);
   const bootSeconds = Number(values['boot-seconds']);
   const runTimeoutMs = Number(values['run-timeout']) * 1000;
-  const log = (s: string) => process.stderr.write(`${s}\n`);
   const t00 = performance.now();
 
   const memBeforeKiB = memAvailableKiB();
