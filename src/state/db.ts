@@ -15,6 +15,8 @@ export class Store {
   readonly db: BetterSqlite3.Database;
   readonly file: string;
   private depth = 0;
+  /** run when the outermost transaction has ended, committed or rolled back (see afterTransaction) */
+  private after: (() => void)[] = [];
   private stmts: {
     get: BetterSqlite3.Statement;
     put: BetterSqlite3.Statement;
@@ -75,7 +77,26 @@ export class Store {
       this.depth--;
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw err;
+    } finally {
+      this.ended();
     }
+  }
+
+  /**
+   * Runs `fn` once the transaction in progress has ended, whether it committed or rolled back (at once when
+   * none is): for a write that must stand even when the request that makes it fails — a challenge used up
+   * by a wrong answer, a failed attempt counted.
+   */
+  afterTransaction(fn: () => void): void {
+    if (this.depth === 0) fn();
+    else this.after.push(fn);
+  }
+
+  private ended(): void {
+    if (this.depth > 0 || !this.after.length) return;
+    const pending = this.after;
+    this.after = [];
+    for (const fn of pending) fn();
   }
 
   /** Begins a transaction that the caller ends with commit() or rollback() (used around a request). */
@@ -87,11 +108,13 @@ export class Store {
   commit(): void {
     this.depth--;
     if (this.depth === 0 && this.db.inTransaction) this.db.exec('COMMIT');
+    this.ended();
   }
 
   rollback(): void {
     this.depth--;
     if (this.depth === 0 && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.ended();
   }
 
   reset(service?: string): void {

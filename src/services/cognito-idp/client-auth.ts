@@ -23,11 +23,17 @@ export function secretHash(secret: string, username: string, clientId: string): 
   return createHmac('sha256', secret).update(username + clientId).digest('base64');
 }
 
-/** Clients with a secret require base64(HMAC-SHA256(secret, username + clientId)). */
-export function checkSecretHash(client: ClientRecord, username: string, given: string | undefined): void {
+/** Clients with a secret require base64(HMAC-SHA256(secret, username + clientId)); where a user goes by more
+ *  than one name (SRP's USER_ID_FOR_SRP and the name typed), the hash of any of them is accepted. */
+export function checkSecretHash(client: ClientRecord, username: string | string[], given: string | undefined): void {
   if (!client.ClientSecret) return;
   if (!given) throw new AwsError('NotAuthorizedException', `Client ${client.ClientId} is configured with secret but SECRET_HASH was not received`);
-  const want = Buffer.from(secretHash(client.ClientSecret, username, client.ClientId));
   const got = Buffer.from(given);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) throw new AwsError('NotAuthorizedException', `Unable to verify secret hash for client ${client.ClientId}`);
+  const matches = (name: string) => {
+    const want = Buffer.from(secretHash(client.ClientSecret!, name, client.ClientId));
+    return want.length === got.length && timingSafeEqual(want, got);
+  };
+  if (!(Array.isArray(username) ? username : [username]).some(matches)) {
+    throw new AwsError('NotAuthorizedException', `Unable to verify secret hash for client ${client.ClientId}`);
+  }
 }

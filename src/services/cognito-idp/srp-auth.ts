@@ -8,9 +8,10 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { AwsError } from '../../protocol/errors.js';
 import type { RequestContext } from '../../server/context.js';
 import type { Store } from '../../state/db.js';
-import { secretHash, type ClientContext } from './client-auth.js';
+import { checkSecretHash, type ClientContext } from './client-auth.js';
 import { claimSignature, fromHex, N, padHex, serverEphemeral, serverKey } from './srp.js';
 import { findUser, type UserRecord } from './store.js';
+import { badCredentials, invalidParameter } from './errors.js';
 
 interface SrpChallenge {
   id: string;
@@ -30,26 +31,11 @@ interface SrpChallenge {
 const challenges = (s: Store) => s.table<SrpChallenge>('cognito-idp', 'srp-challenge');
 const idOf = (secretBlock: string) => createHash('sha256').update(Buffer.from(secretBlock, 'base64')).digest('hex');
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
-const badCredentials = () => new AwsError('NotAuthorizedException', 'Incorrect username or password.');
 
 function param(p: Record<string, string> | undefined, name: string): string {
   const v = p?.[name];
   if (v === undefined || v === '') throw invalidParameter(`Missing required parameter ${name}`);
   return v;
-}
-
-/** SECRET_HASH of a client with a secret: accepted for any of the names the user signed in with. */
-function checkSecret(c: ClientContext, names: string[], given: string | undefined): void {
-  const client = c.client;
-  if (!client.ClientSecret) return;
-  if (!given) throw new AwsError('NotAuthorizedException', `Client ${client.ClientId} is configured with secret but SECRET_HASH was not received`);
-  const got = Buffer.from(given);
-  const ok = names.some((n) => {
-    const want = Buffer.from(secretHash(client.ClientSecret!, n, client.ClientId));
-    return want.length === got.length && timingSafeEqual(want, got);
-  });
-  if (!ok) throw new AwsError('NotAuthorizedException', `Unable to verify secret hash for client ${client.ClientId}`);
 }
 
 /** A stable salt, user id and verifier for a name that has no SRP material, so probing reveals nothing. */
@@ -63,7 +49,7 @@ function simulated(c: ClientContext, name: string): { salt: string; userId: stri
 export function srpInitiate(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined) {
   const name = param(params, 'USERNAME');
   const srpA = param(params, 'SRP_A');
-  checkSecret(c, [name], params?.SECRET_HASH);
+  checkSecretHash(c.client, name, params?.SECRET_HASH);
   if (!/^[0-9a-fA-F]+$/.test(srpA) || fromHex(srpA) % N === 0n) throw invalidParameter('Invalid SRP_A value.');
   const u = findUser(ctx.store, c.scope, c.pool.Id, name);
   if (!u && c.client.PreventUserExistenceErrors === 'LEGACY') throw new AwsError('UserNotFoundException', 'User does not exist.');
@@ -104,30 +90,10 @@ export function srpRespond<R>(ctx: RequestContext, c: ClientContext, responses: 
   const id = idOf(secretBlock);
   const ch = table.get(c.scope, id);
   if (!ch || ch.clientId !== c.client.ClientId || ch.poolId !== c.pool.Id) throw badCredentials();
-  // one proof per challenge, right or wrong: a failure rolls back the request's transaction, so the challenge
-  // is also deleted once that is over
-  table.delete(c.scope, id);
-  try {
-    return verify(ctx, c, ch, name, secretBlock, signature, timestamp, responses?.SECRET_HASH, signedIn);
-  } catch (err) {
-    setImmediate(() => challenges(ctx.store).delete(c.scope, id));
-    throw err;
-  }
-}
-
-function verify<R>(
-  ctx: RequestContext,
-  c: ClientContext,
-  ch: SrpChallenge,
-  name: string,
-  secretBlock: string,
-  signature: string,
-  timestamp: string,
-  secret: string | undefined,
-  signedIn: (u: UserRecord) => R,
-): R {
+  // one proof per challenge, right or wrong: the deletion stands even when a wrong proof rolls the request back
+  ctx.store.afterTransaction(() => table.delete(c.scope, id));
   if (ch.expires <= ctx.clock.now()) throw new AwsError('NotAuthorizedException', 'Invalid session for the user, session is expired.');
-  checkSecret(c, [name, ch.signInName], secret);
+  checkSecretHash(c.client, [name, ch.signInName], responses?.SECRET_HASH);
   if (!ch.username) throw badCredentials();
   const u = findUser(ctx.store, c.scope, c.pool.Id, name);
   if (!u || u.Username !== ch.username || !u.srp || u.srp.verifier !== ch.verifier) throw badCredentials();
