@@ -12,8 +12,8 @@ import { checkPassword, hashPassword, passwordMatches } from './password.js';
 import { srpMaterial } from './srp.js';
 import { attr, poolOf, userOf, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 import { saveUser } from './users.js';
+import { badCredentials, invalidParameter } from './errors.js';
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 function schemaAttribute(pool: PoolRecord, name: string) {
@@ -101,7 +101,7 @@ export const attributeHandlers: Handlers<CognitoIdpOperations> = {
     const { user, scope } = userOfAccessToken(ctx, AccessToken);
     const pool = poolOf(ctx.store, scope, user.poolId);
     if (PreviousPassword === undefined || !passwordMatches(user.password, PreviousPassword)) {
-      throw new AwsError('NotAuthorizedException', 'Incorrect username or password.');
+      throw badCredentials();
     }
     checkPassword(pool.PasswordPolicy, ProposedPassword);
     user.password = hashPassword(ProposedPassword);

@@ -17,10 +17,8 @@ import { srpMaterial } from './srp.js';
 import { srpInitiate, srpRespond } from './srp-auth.js';
 import { saveUser } from './users.js';
 import { verifyJwt } from './verify.js';
+import { badCredentials, invalidParameter, notAuthorized } from './errors.js';
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
-const notAuthorized = (message: string) => new AwsError('NotAuthorizedException', message);
-const badCredentials = () => notAuthorized('Incorrect username or password.');
 
 interface AuthResult {
   ChallengeName?: 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER';

@@ -2,16 +2,15 @@
 // list, delete. Token lifetimes are resolved here for the auth flows.
 import { randomInt } from 'node:crypto';
 import type { CognitoIdpOperations, UserPoolClientType } from '../../generated/cognito-idp.js';
-import { AwsError } from '../../protocol/errors.js';
 import { paginate } from '../../protocol/pagination.js';
 import { regional } from '../../server/context.js';
 import type { Handlers } from '../define.js';
 import { clientOf, clients, GLOBAL, owners, poolOf, type ClientRecord } from './store.js';
+import { invalidParameter } from './errors.js';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const rand = (n: number) => Array.from({ length: n }, () => LOWER_ALNUM[randomInt(LOWER_ALNUM.length)]).join('');
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
 
 type Unit = 'seconds' | 'minutes' | 'hours' | 'days';
 const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };

@@ -2,7 +2,6 @@
 // list, delete. Each pool gets its own RSA key pair at creation, kept in its record.
 import { randomInt } from 'node:crypto';
 import type { CognitoIdpOperations, SchemaAttributeType, UserPoolType } from '../../generated/cognito-idp.js';
-import { AwsError } from '../../protocol/errors.js';
 import { arn } from '../../protocol/ids.js';
 import { paginate } from '../../protocol/pagination.js';
 import { regional } from '../../server/context.js';
@@ -11,11 +10,11 @@ import { removePoolGroups } from './groups.js';
 import { DEFAULT_POLICY } from './password.js';
 import { clients, GLOBAL, owners, poolOf, pools, refreshTokens, sessions, users, usersOfPool, type PoolRecord } from './store.js';
 import { newSigningKey } from './tokens.js';
+import { invalidParameter } from './errors.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const poolId = (region: string) => `${region}_${Array.from({ length: 9 }, () => ALNUM[randomInt(ALNUM.length)]).join('')}`;
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
 
 const str = (Name: string, Mutable = true, extra: Partial<SchemaAttributeType> = {}): SchemaAttributeType => ({
   Name,

@@ -10,12 +10,13 @@ import { regional, type RequestContext } from '../../server/context.js';
 import type { Scope } from '../../state/db.js';
 import type { Handlers } from '../define.js';
 import { checkSecretHash, clientContext } from './client-auth.js';
+import { maskEmail } from './codes.js';
 import { removeUserMemberships } from './groups.js';
 import { checkPassword, generatePassword, hashPassword } from './password.js';
 import { srpMaterial } from './srp.js';
 import { attr, findUser, poolOf, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
+import { invalidParameter } from './errors.js';
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export function describeUser(u: UserRecord): UserType {
@@ -77,7 +78,6 @@ export function saveUser(store: RequestContext['store'], scope: Scope, u: UserRe
   users(store).put(scope, userKey(u.poolId, u.Username), u);
 }
 
-const mask = (email: string) => `${email[0]}***@${email.split('@')[1]![0]}***`;
 
 // AWS's Filter: "attribute = \"value\"" (exact) or "attribute ^= \"value\"" (prefix)
 const FILTERABLE = new Set(['username', 'email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username', 'cognito:user_status', 'status', 'sub']);
@@ -183,7 +183,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     return {
       UserConfirmed: false,
       UserSub: u.sub,
-      CodeDeliveryDetails: byEmail ? { Destination: mask(email), DeliveryMedium: 'EMAIL', AttributeName: 'email' } : undefined,
+      CodeDeliveryDetails: byEmail ? { Destination: maskEmail(email), DeliveryMedium: 'EMAIL', AttributeName: 'email' } : undefined,
     };
   },
 

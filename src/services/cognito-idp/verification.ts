@@ -3,7 +3,6 @@
 // user proves their email or phone number: email_verified / phone_number_verified become true). Cumulus sends
 // nothing: codes are logged and served by the code endpoint (codes.ts).
 import type { CognitoIdpOperations } from '../../generated/cognito-idp.js';
-import { AwsError } from '../../protocol/errors.js';
 import type { Handlers } from '../define.js';
 import { userOfAccessToken } from './auth.js';
 import { checkSecretHash, clientContext } from './client-auth.js';
@@ -11,8 +10,8 @@ import { delivery, issueCode, useCode } from './codes.js';
 import { publicUser, simulatedDelivery } from './forgot-password.js';
 import { attr } from './store.js';
 import { saveUser } from './users.js';
+import { invalidParameter } from './errors.js';
 
-const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
 
 function verifiable(name: string): 'email' | 'phone_number' {
   if (name !== 'email' && name !== 'phone_number') throw invalidParameter(`Invalid attribute name: ${name}. Only email and phone_number can be verified.`);
