@@ -80,6 +80,15 @@ function inProgress(p: PlanRecord): void {
   }
 }
 
+/** The plan enters an in-progress status, stored now and applied by the scheduler. */
+function startTransition(ctx: Ctx, scope: ReturnType<typeof scopeOf>, p: PlanRecord, status: 'UpdateInProgress' | 'DeletionInProgress'): void {
+  p.StatusCode = status;
+  delete p.StatusMessage;
+  p.StatusStartTime = ctx.clock.date().toISOString();
+  plans(ctx).put(scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion), p);
+  schedule(runtimeOf(ctx), scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion));
+}
+
 const handlers: Handlers<AutoscalingPlansOperations> = {
   CreateScalingPlan(ctx, input) {
     const scope = scopeOf(ctx);
@@ -152,11 +161,7 @@ const handlers: Handlers<AutoscalingPlansOperations> = {
     if (input.ApplicationSource) p.ApplicationSource = input.ApplicationSource;
     // the resources the new instructions drop lose what the plan made on them when the update is applied
     if (input.ScalingInstructions) p.ScalingInstructions = input.ScalingInstructions;
-    p.StatusCode = 'UpdateInProgress';
-    delete p.StatusMessage;
-    p.StatusStartTime = ctx.clock.date().toISOString();
-    plans(ctx).put(scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion), p);
-    schedule(runtimeOf(ctx), scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion));
+    startTransition(ctx, scope, p, 'UpdateInProgress');
     return {};
   },
 
@@ -165,11 +170,7 @@ const handlers: Handlers<AutoscalingPlansOperations> = {
     const p = getPlan(ctx, input.ScalingPlanName, input.ScalingPlanVersion);
     if (p.StatusCode === 'DeletionInProgress') return {};
     inProgress(p);
-    p.StatusCode = 'DeletionInProgress';
-    delete p.StatusMessage;
-    p.StatusStartTime = ctx.clock.date().toISOString();
-    plans(ctx).put(scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion), p);
-    schedule(runtimeOf(ctx), scope, planKey(p.ScalingPlanName, p.ScalingPlanVersion));
+    startTransition(ctx, scope, p, 'DeletionInProgress');
     return {};
   },
 
