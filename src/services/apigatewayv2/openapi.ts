@@ -5,8 +5,7 @@
 import type { Apigatewayv2Operations, CreateAuthorizerRequest, CreateIntegrationRequest, Cors } from '../../generated/apigatewayv2.js';
 import { AwsError } from '../../protocol/errors.js';
 import { regional, type RequestContext } from '../../server/context.js';
-import { ApiDocumentError, readApiDocument } from '../apigateway/api-document.js';
-import { toYaml } from '../apigateway/yaml.js';
+import { ApiDocumentError, readApiDocument, toYaml } from '../apigateway/index.js';
 import type { Handlers } from '../define.js';
 import { apiEndpoint, apiView } from './apis.js';
 import { authorizerHandlers } from './authorizers.js';
