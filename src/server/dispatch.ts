@@ -6,7 +6,7 @@ import { type Identified, type WireRequest, credentialOf, headerValue, identify 
 import { requestId as newRequestId } from '../protocol/ids.js';
 import { type HttpResult, guessProtocol, parseInput, renderError, renderOutput } from '../protocol/wire.js';
 import type { ServiceDefinition } from '../services/define.js';
-import type { Caller, RequestContext, Runtime } from './context.js';
+import { type Caller, type RequestContext, type Runtime, requestContext } from './context.js';
 import { verifySigV4 } from './sigv4.js';
 
 export interface DispatchInfo {
@@ -83,8 +83,7 @@ export class ControlPlane {
       if (this.runtime.config.strictSigV4 && !(unsigned(identified.op) && !credential)) verifySigV4(req, credential, (akid) => this.secretFor(akid), this.runtime.clock.now());
       const { account, caller } = this.resolveCaller(credential?.accessKeyId, sessionToken);
       const definition = this.byId.get(identified.entry.id);
-      ctx = {
-        ...this.runtime,
+      ctx = requestContext(this.runtime, {
         requestId,
         account,
         region: credential?.region ?? this.runtime.config.defaultRegion,
@@ -96,7 +95,7 @@ export class ControlPlane {
         headers: req.headers,
         host: info.host,
         baseUrl: info.baseUrl,
-      };
+      });
       if (!identified.op) {
         if (identified.protocol === 'query' || identified.protocol === 'ec2') {
           throw new AwsError('InvalidAction', `The action ${identified.operationName} is not valid for this web service.`, { status: 400 });

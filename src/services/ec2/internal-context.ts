@@ -1,7 +1,7 @@
 // A request context for EC2 work that no HTTP request carries: other services launching instances
 // (Auto Scaling), alarm actions stopping or recovering them. The handlers run unchanged on it.
 import { randomUUID } from 'node:crypto';
-import type { Caller, RequestContext, Runtime } from '../../server/context.js';
+import { type Caller, type RequestContext, type Runtime, requestContext } from '../../server/context.js';
 import * as iam from '../iam/index.js';
 
 export interface Ec2Scope {
@@ -29,8 +29,7 @@ export function serviceRoleCaller(runtime: Runtime, account: string, roleName: s
 
 export function internalContext(runtime: Runtime, scope: Ec2Scope, operation: string, caller: Caller = rootCaller(scope.account)): RequestContext {
   const base = `http://127.0.0.1:${runtime.config.port}`;
-  return {
-    ...runtime,
+  return requestContext(runtime, {
     requestId: randomUUID(),
     account: scope.account,
     region: scope.region,
@@ -42,5 +41,5 @@ export function internalContext(runtime: Runtime, scope: Ec2Scope, operation: st
     headers: {},
     host: base.slice('http://'.length),
     baseUrl: base,
-  };
+  });
 }
