@@ -15,6 +15,12 @@ export class Store {
   readonly db: BetterSqlite3.Database;
   readonly file: string;
   private depth = 0;
+  /** write counter: each Table write takes the next number (see generation) */
+  private writes = 0;
+  /** per service, the number of its last Table write */
+  private readonly written = new Map<string, number>();
+  /** the number of the last rollback or reset (which may undo any service's writes) */
+  private undoneAt = 0;
   /** run when the outermost transaction has ended, committed or rolled back (see afterTransaction) */
   private after: (() => void)[] = [];
   private stmts: {
@@ -59,6 +65,20 @@ export class Store {
     };
   }
 
+  /**
+   * A number that changes whenever a service's records may have changed through this Store's tables (a put, a
+   * delete, a rollback, a reset), for caches of what is derived from them: equal numbers, same records. Writes
+   * in raw SQL to the records table are not seen (CloudWatch's alarm store makes some).
+   */
+  generation(service: string): number {
+    return Math.max(this.written.get(service) ?? 0, this.undoneAt);
+  }
+
+  /** @internal a Table wrote a record of `service` */
+  wrote(service: string): void {
+    this.written.set(service, ++this.writes);
+  }
+
   table<T>(service: string, kind: string): Table<T> {
     return new Table<T>(this, service, kind);
   }
@@ -76,6 +96,7 @@ export class Store {
     } catch (err) {
       this.depth--;
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.undoneAt = ++this.writes;
       throw err;
     } finally {
       this.ended();
@@ -114,10 +135,12 @@ export class Store {
   rollback(): void {
     this.depth--;
     if (this.depth === 0 && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.undoneAt = ++this.writes;
     this.ended();
   }
 
   reset(service?: string): void {
+    this.undoneAt = ++this.writes;
     if (service) this.db.prepare('DELETE FROM records WHERE service=?').run(service);
     else this.db.exec('DELETE FROM records');
   }
@@ -149,11 +172,13 @@ export class Table<T> {
   }
 
   put(scope: Scope, id: string, record: T): T {
+    this.store.wrote(this.service);
     this.store.statements.put.run(this.service, this.kind, scope.account, scope.region, id, JSON.stringify(record));
     return record;
   }
 
   delete(scope: Scope, id: string): boolean {
+    this.store.wrote(this.service);
     return this.store.statements.del.run(this.service, this.kind, scope.account, scope.region, id).changes > 0;
   }
 

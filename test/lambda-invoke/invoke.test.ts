@@ -4,11 +4,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { AddPermissionCommand, InvokeAsyncCommand, InvokeCommand, InvokeWithResponseStreamCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  AddPermissionCommand,
+  CreateAliasCommand,
+  DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
+  InvokeAsyncCommand,
+  InvokeCommand,
+  InvokeWithResponseStreamCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { awsCli, boto3, clientConfig, startTestCumulus, tempDir } from '../helpers/cumulus.js';
 import type { Cumulus } from '../../src/server/server.js';
 import { invokeFunction } from '../../src/services/lambda/index.js';
-import { createFunction, createRole, decode, encode, tail } from './fixture.js';
+import { createFunction, createRole, decode, encode, tail, waitActive } from './fixture.js';
 
 let c: Cumulus;
 let lambda: LambdaClient;
@@ -264,4 +276,28 @@ test('the public API other services use: invokeFunction, with the resource polic
   const queued = await invokeFunction(c.runtime, { ...base, invocationType: 'Event' });
   assert.equal(queued.statusCode, 202);
   await assert.rejects(invokeFunction(c.runtime, { ...base, functionName: 'absent' }), (e: any) => e.code === 'ResourceNotFoundException');
+});
+
+test('a warm function sees every change at once: its configuration, reserved concurrency, an alias, deletion', async () => {
+  await createFunction(lambda, role, {
+    FunctionName: 'changing',
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    Environment: { Variables: { COLOUR: 'red' } },
+    files: { 'index.js': `exports.handler = async () => ({ colour: process.env.COLOUR, version: process.env.AWS_LAMBDA_FUNCTION_VERSION });` },
+  });
+  const call = async (qualifier?: string) => JSON.parse(decode((await lambda.send(new InvokeCommand({ FunctionName: 'changing', Qualifier: qualifier }))).Payload));
+  for (let i = 0; i < 3; i++) assert.equal((await call()).colour, 'red');
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'changing', Environment: { Variables: { COLOUR: 'blue' } } }));
+  await waitActive(lambda, 'changing');
+  assert.equal((await call()).colour, 'blue', 'the new configuration serves the next invoke');
+  const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: 'changing' }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: 'changing', Name: 'live', FunctionVersion: v1.Version! }));
+  assert.deepEqual(await call('live'), { colour: 'blue', version: v1.Version });
+  await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'changing', ReservedConcurrentExecutions: 0 }));
+  await assert.rejects(call(), (e: Error) => e.name === 'TooManyRequestsException');
+  await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'changing' }));
+  assert.equal((await call()).colour, 'blue');
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'changing' }));
+  await assert.rejects(call(), (e: Error) => e.name === 'ResourceNotFoundException');
 });

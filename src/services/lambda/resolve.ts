@@ -60,7 +60,40 @@ export function resolveForInvoke(
   return { fn, blocker: blockerOf(v) };
 }
 
-function resolveWithConfig(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): { fn: ResolvedFunction; v: VersionConfig } {
+interface Resolution {
+  fn: ResolvedFunction;
+  v: VersionConfig;
+  /** the store's Lambda generation it was read at (see resolveWithConfig) */
+  generation?: number;
+}
+
+/** Resolutions by store, then by scope, name and qualifier: see resolveWithConfig. */
+const resolutions = new WeakMap<Store, Map<string, Resolution>>();
+const MAX_RESOLUTIONS = 1000;
+
+/**
+ * Resolves a function, from the cache while no Lambda record has been written since (Store.generation): a
+ * warm invoke read and parsed the function's record from SQLite every time (a tenth of Cumulus's own CPU
+ * on the Invoke path). Not cached: an alias (its weights pick a version per call), and a configuration or
+ * provisioned concurrency still settling on the clock. The cached function is frozen: it is shared.
+ */
+function resolveWithConfig(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): Resolution {
+  const generation = ctx.store.generation('lambda');
+  const key = `${ctx.account}\n${ctx.region}\n${nameOrArn}\n${qualifier ?? ''}`;
+  let cache = resolutions.get(ctx.store);
+  const hit = cache?.get(key);
+  if (hit && hit.generation === generation) return hit;
+  const { r, settled } = resolveFromRecords(ctx, nameOrArn, qualifier);
+  if (settled) {
+    if (!cache) resolutions.set(ctx.store, (cache = new Map()));
+    else if (cache.size >= MAX_RESOLUTIONS) cache.clear();
+    Object.freeze(r.fn);
+    cache.set(key, { ...r, generation });
+  }
+  return r;
+}
+
+function resolveFromRecords(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): { r: Resolution; settled: boolean } {
   const c = withClock(ctx);
   const ref = parseFunctionName(c, nameOrArn, qualifier);
   const fn = findFunction(c, ref.name);
@@ -77,7 +110,9 @@ function resolveWithConfig(ctx: { store: Store; account: string; region: string 
   const v = configOf(c, fn, version);
   if (!v) throw functionNotFound(functionArn(c, fn.FunctionName, version));
   const provisioned = (alias && provisionedRecord(c, fn.FunctionName, alias)) || (version !== '$LATEST' ? provisionedRecord(c, fn.FunctionName, version) : undefined);
-  return { fn: toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined), v };
+  const r = { fn: toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined), v };
+  const settled = !alias && v.settlesAt === undefined && fn.latest.settlesAt === undefined && (!provisioned || provisioned.Status === 'READY');
+  return { r, settled };
 }
 
 function toResolved(c: Ctx, v: VersionConfig, arn: string, alias: string | undefined, reserved: number | undefined, provisioned: number | undefined): ResolvedFunction {
