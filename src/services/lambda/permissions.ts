@@ -5,6 +5,7 @@ import type { LambdaOperations } from '../../generated/lambda.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { RequestContext } from '../../server/context.js';
 import type { Store } from '../../state/db.js';
+import { RecordCache } from '../../state/record-cache.js';
 import type { Handlers } from '../define.js';
 import { evaluate, parsePolicyDocument } from '../iam/index.js';
 import { aliasRecord } from './aliases.js';
@@ -123,6 +124,10 @@ function policyEntry(text: string): PolicyEntry {
   return entry;
 }
 
+/** The policy entry of a function or qualifier (undefined: it has no policy), read once per change of Lambda's
+ *  records rather than per invoke. */
+const policyOf = new RecordCache<PolicyEntry | undefined>('lambda');
+
 /** Who is asking: a service principal (events.amazonaws.com), an account id, an IAM ARN, or '*' (anyone). */
 function callerOf(principal: string, sourceAccount: string | undefined) {
   if (/\.amazonaws\.com$|\.amazon\.com$/.test(principal)) return { arn: '', account: sourceAccount ?? '', service: principal };
@@ -157,9 +162,12 @@ export function policyAllows(
     return false;
   }
   const q = ref.qualifier === '$LATEST' ? undefined : ref.qualifier;
-  const record = tables(runtime.store).policies.get(scopeOf(ctx), qualifierKey(ref.name, q));
-  if (!record) return false;
-  const entry = policyEntry(JSON.stringify(policyDocument(record)));
+  const id = qualifierKey(ref.name, q);
+  const entry = policyOf.get(runtime.store, `${ctx.account}\n${ctx.region}\n${id}`, () => {
+    const record = tables(runtime.store).policies.get(scopeOf(ctx), id);
+    return record ? policyEntry(JSON.stringify(policyDocument(record))) : undefined;
+  });
+  if (!entry) return false;
   const document = entry.document;
   if (!document) return false;
   const action = extra.action ?? 'lambda:InvokeFunction';

@@ -2,6 +2,7 @@
 // needed to run it, plus the configs that steer invocations (event invoke config, URLs, concurrency, policy).
 import type { Clock } from '../../clock/clock.js';
 import type { Store } from '../../state/db.js';
+import { RecordCache } from '../../state/record-cache.js';
 import { aliasRecord } from './aliases.js';
 import { codeDir } from './code-package.js';
 import { provisionedRecord } from './concurrency.js';
@@ -63,37 +64,24 @@ export function resolveForInvoke(
 interface Resolution {
   fn: ResolvedFunction;
   v: VersionConfig;
-  /** the store's Lambda generation it was read at (see resolveWithConfig) */
-  generation?: number;
+  /** false while it may change on its own: an alias (its weights pick a version per call), a configuration
+   *  or provisioned concurrency still settling on the clock */
+  settled: boolean;
 }
-
-/** Resolutions by store, then by scope, name and qualifier: see resolveWithConfig. */
-const resolutions = new WeakMap<Store, Map<string, Resolution>>();
-const MAX_RESOLUTIONS = 1000;
 
 /**
- * Resolves a function, from the cache while no Lambda record has been written since (Store.generation): a
- * warm invoke read and parsed the function's record from SQLite every time (a tenth of Cumulus's own CPU
- * on the Invoke path). Not cached: an alias (its weights pick a version per call), and a configuration or
- * provisioned concurrency still settling on the clock. The cached function is frozen: it is shared.
+ * Functions resolved while no Lambda record has been written since: a warm invoke read and parsed the
+ * function's record from SQLite every time (a tenth of Cumulus's own CPU on the Invoke path). Resolved
+ * functions are frozen: a cached one is shared.
  */
+const resolutions = new RecordCache<Resolution>('lambda');
+
 function resolveWithConfig(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): Resolution {
-  const generation = ctx.store.generation('lambda');
   const key = `${ctx.account}\n${ctx.region}\n${nameOrArn}\n${qualifier ?? ''}`;
-  let cache = resolutions.get(ctx.store);
-  const hit = cache?.get(key);
-  if (hit && hit.generation === generation) return hit;
-  const { r, settled } = resolveFromRecords(ctx, nameOrArn, qualifier);
-  if (settled) {
-    if (!cache) resolutions.set(ctx.store, (cache = new Map()));
-    else if (cache.size >= MAX_RESOLUTIONS) cache.clear();
-    Object.freeze(r.fn);
-    cache.set(key, { ...r, generation });
-  }
-  return r;
+  return resolutions.get(ctx.store, key, () => resolveFromRecords(ctx, nameOrArn, qualifier), (r) => r.settled);
 }
 
-function resolveFromRecords(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): { r: Resolution; settled: boolean } {
+function resolveFromRecords(ctx: { store: Store; account: string; region: string }, nameOrArn: string, qualifier?: string): Resolution {
   const c = withClock(ctx);
   const ref = parseFunctionName(c, nameOrArn, qualifier);
   const fn = findFunction(c, ref.name);
@@ -110,13 +98,15 @@ function resolveFromRecords(ctx: { store: Store; account: string; region: string
   const v = configOf(c, fn, version);
   if (!v) throw functionNotFound(functionArn(c, fn.FunctionName, version));
   const provisioned = (alias && provisionedRecord(c, fn.FunctionName, alias)) || (version !== '$LATEST' ? provisionedRecord(c, fn.FunctionName, version) : undefined);
-  const r = { fn: toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined), v };
-  const settled = !alias && v.settlesAt === undefined && fn.latest.settlesAt === undefined && (!provisioned || provisioned.Status === 'READY');
-  return { r, settled };
+  return {
+    fn: toResolved(c, v, fn.FunctionArn, alias, fn.ReservedConcurrentExecutions, provisioned && provisioned.Status === 'READY' ? provisioned.Allocated : undefined),
+    v,
+    settled: !alias && v.settlesAt === undefined && fn.latest.settlesAt === undefined && (!provisioned || provisioned.Status === 'READY'),
+  };
 }
 
 function toResolved(c: Ctx, v: VersionConfig, arn: string, alias: string | undefined, reserved: number | undefined, provisioned: number | undefined): ResolvedFunction {
-  return {
+  return Object.freeze({
     account: c.account,
     region: c.region,
     FunctionName: v.FunctionName,
@@ -141,7 +131,7 @@ function toResolved(c: Ctx, v: VersionConfig, arn: string, alias: string | undef
     LoggingConfig: { LogGroup: v.LoggingConfig.LogGroup, LogFormat: v.LoggingConfig.LogFormat, ApplicationLogLevel: v.LoggingConfig.ApplicationLogLevel, SystemLogLevel: v.LoggingConfig.SystemLogLevel },
     TracingMode: v.TracingMode,
     DeadLetterTargetArn: v.DeadLetterTargetArn,
-  };
+  });
 }
 
 /**

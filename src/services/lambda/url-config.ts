@@ -11,6 +11,7 @@ import { getFunction, type Ctx } from './functions.js';
 import { functionArn, parseFunctionName } from './names.js';
 import { qualifierKey } from './qualifier-resources.js';
 import { type LambdaCtx, type Store, scopeOf, tables, URL_ID_SCOPE, type UrlConfigRecord } from './store.js';
+import { RecordCache } from '../../state/record-cache.js';
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -123,20 +124,24 @@ export const urlConfigHandlers: Handlers<LambdaOperations> = {
   },
 };
 
-/** The function a URL id leads to (for the URL data plane). */
-export function functionUrlById(
-  runtime: { store: Store },
-  urlId: string,
-):
-  | { account: string; region: string; FunctionName: string; Qualifier?: string; AuthType: 'NONE' | 'AWS_IAM'; Cors?: Cors; InvokeMode: string; FunctionArn: string }
-  | undefined {
-  const t = tables(runtime.store);
+type UrlTarget = { account: string; region: string; FunctionName: string; Qualifier?: string; AuthType: 'NONE' | 'AWS_IAM'; Cors?: Cors; InvokeMode: string; FunctionArn: string };
+
+/** URL ids resolved while no Lambda record has changed (two SQLite reads per request otherwise). */
+const urlTargets = new RecordCache<Readonly<UrlTarget> | undefined>('lambda');
+
+/** The function a URL id leads to (for the URL data plane). The answer is shared: it must not be changed. */
+export function functionUrlById(runtime: { store: Store }, urlId: string): Readonly<UrlTarget> | undefined {
+  return urlTargets.get(runtime.store, urlId, () => urlTargetOf(runtime.store, urlId));
+}
+
+function urlTargetOf(store: Store, urlId: string): Readonly<UrlTarget> | undefined {
+  const t = tables(store);
   const id = t.urlIds.get(URL_ID_SCOPE, urlId.toLowerCase());
   if (!id) return undefined;
-  const scope: LambdaCtx = { store: runtime.store, account: id.account, region: id.region };
+  const scope: LambdaCtx = { store, account: id.account, region: id.region };
   const r = t.urls.get(scopeOf(scope), qualifierKey(id.FunctionName, id.Qualifier));
   if (!r) return undefined;
-  return {
+  return Object.freeze({
     account: id.account,
     region: id.region,
     FunctionName: r.FunctionName,
@@ -145,5 +150,5 @@ export function functionUrlById(
     Cors: r.Cors as Cors | undefined,
     InvokeMode: r.InvokeMode,
     FunctionArn: functionArn(scope, r.FunctionName, r.Qualifier),
-  };
+  });
 }
