@@ -130,7 +130,7 @@ export async function authorize(req: ApiRequest, a: Authorizer): Promise<void> {
     const fn = lambdaArnOf(a.authorizerUri);
     if (!fn) throw configError();
     const sourceArn = `arn:aws:execute-api:${req.region}:${req.account}:${req.apiId}/authorizers/${a.id}`;
-    const r = await callLambda(req, fn, JSON.stringify(event), sourceArn, configError);
+    const r = await callLambda(req, fn, JSON.stringify(event), sourceArn, { onConfigError: configError, payloadIsJson: true });
     if (r.functionError) {
       let message: unknown;
       try {

@@ -216,7 +216,7 @@ async function lambdaProxy(req: ApiRequest, integ: Integration): Promise<Answer>
   const shown = lambdaUri(req, fn);
   traceRequest(req, shown, {}, event);
   const t0 = performance.now();
-  const r = await withTimeout(req, integ, callLambda(req, fn, event, sourceArn, undefined, integ.credentials));
+  const r = await withTimeout(req, integ, callLambda(req, fn, event, sourceArn, { credentialsRole: integ.credentials, payloadIsJson: true }));
   traceResponse(req, { status: 200, headers: {}, body: r.payload }, t0);
   const malformed = (why: string) => {
     logError(req, `Execution failed due to configuration error: Malformed Lambda proxy response`);
@@ -272,7 +272,7 @@ async function lambdaCustom(req: ApiRequest, integ: Integration): Promise<Answer
   const payload = mapped.trim() ? mapped : '{}';
   traceRequest(req, lambdaUri(req, fn), {}, payload);
   const t0 = performance.now();
-  const r = await withTimeout(req, integ, callLambda(req, fn, payload, sourceArn, undefined, integ.credentials));
+  const r = await withTimeout(req, integ, callLambda(req, fn, payload, sourceArn, { credentialsRole: integ.credentials }));
   traceResponse(req, { status: 200, headers: {}, body: r.payload }, t0);
   let errorMessage: string | undefined;
   if (r.functionError) {

@@ -17,7 +17,14 @@ export interface LambdaAnswer {
  * `credentialsRole`: the integration's credentials; API Gateway then invokes as that role (its own permissions
  * decide, not the function's resource policy), once it has checked it may assume it.
  */
-export async function callLambda(req: ApiRequest, functionArn: string, payload: string, sourceArn: string, onConfigError?: () => GatewayError, credentialsRole?: string): Promise<LambdaAnswer> {
+export async function callLambda(
+  req: ApiRequest,
+  functionArn: string,
+  payload: string,
+  sourceArn: string,
+  o: { onConfigError?: () => GatewayError; credentialsRole?: string; payloadIsJson?: boolean } = {},
+): Promise<LambdaAnswer> {
+  const { onConfigError, credentialsRole } = o;
   const asRole = credentialsRole !== undefined && /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(credentialsRole);
   if (asRole && !assumable(req, credentialsRole!)) {
     logError(req, cannotAssume(credentialsRole!));
@@ -29,6 +36,7 @@ export async function callLambda(req: ApiRequest, functionArn: string, payload: 
       region: req.region,
       functionName: functionArn,
       payload,
+      payloadIsJson: o.payloadIsJson,
       invocationType: 'RequestResponse',
       principal: asRole ? undefined : 'apigateway.amazonaws.com',
       sourceArn: asRole ? undefined : sourceArn,

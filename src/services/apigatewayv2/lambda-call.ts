@@ -19,6 +19,7 @@ export async function callLambda(req: HttpApiRequest, uri: string, credentialsAr
       region: req.region,
       functionName: fn,
       payload: JSON.stringify(event),
+      payloadIsJson: true,
       invocationType: 'RequestResponse',
       principal: credentialsArn ? undefined : 'apigateway.amazonaws.com',
       sourceArn: sourceArn(req),

@@ -85,6 +85,7 @@ export async function serveLambda(
       region: scope.region,
       functionName: target.Id,
       payload: JSON.stringify(event),
+      payloadIsJson: true,
       invocationType: 'RequestResponse',
       principal: ELB_PRINCIPAL,
       sourceArn: tg.TargetGroupArn,

@@ -16,6 +16,8 @@ export interface InvokeFunctionRequest {
   qualifier?: string;
   /** the event, JSON text */
   payload: string;
+  /** the payload is JSON.stringify's output: not parsed again to check it is JSON (an API Gateway proxy event) */
+  payloadIsJson?: boolean;
   invocationType: 'RequestResponse' | 'Event';
   /** the calling service principal (apigateway.amazonaws.com …): checked against the resource policy */
   principal?: string;
@@ -47,7 +49,7 @@ export async function invokeFunction(runtime: Runtime, req: InvokeFunctionReques
       status: 403,
     });
   }
-  const payload = eventPayload(req.payload);
+  const payload = req.payloadIsJson ? Buffer.from(req.payload) : eventPayload(req.payload);
   const x = executionOf(runtime);
   if (req.invocationType === 'Event') {
     enqueueEvent(x, fn, payload, qualifier);
