@@ -158,8 +158,15 @@ export class EnvironmentPool {
     const budget = envWaitMs();
     if (!budget) return 0;
     let busy = 0;
-    for (const e of list) if (e.state === 'busy') busy++;
-    if (!busy) return 0;
+    let live = 0;
+    for (const e of list) {
+      if (e.state === 'busy') busy++;
+      if (e.state !== 'dead') live++;
+    }
+    // Up to one environment per core, none waits: a line behind one environment moves only while it runs,
+    // and it idles while Cumulus answers and hands it the next event — 32 connections through API Gateway
+    // were served by a single environment at half the rate two give.
+    if (!busy || live < COLD_STARTS) return 0;
     const t = this.timings.get(key);
     const cold = coldBudgetMs(t);
     if (t?.runMs === undefined || coldStartsFull(list, t)) return cold;
