@@ -8,7 +8,8 @@ import { CREDENTIAL_SECONDS, Environment, idleLimitMs } from './environments.js'
 import type { ResolvedFunction } from './resolved-function.js';
 
 /**
- * Scale-out on a machine of few cores. An invocation that finds every warm environment of its version busy
+ * Scale-out on a machine of few cores. A version gets environments as on AWS up to one per core; past that,
+ * an invocation that finds every warm environment of its version busy
  * waits for one of them to be released when that is expected sooner than a new one would be up: within the
  * version's measured cold start (at least CUMULUS_LAMBDA_ENV_WAIT_MS real ms, default 10; 0 scales out at once,
  * one environment per concurrent invocation, as AWS does). The expected wait comes from the rate the
