@@ -22,7 +22,10 @@ const HANDLER = process.env._HANDLER ?? '';
 
 // ---- the Runtime API client ------------------------------------------------------------------------------
 const [apiHost, apiPort] = API.split(':');
-const client = new RuntimeApiClient(API);
+// Cumulus serves the same API on a Unix socket to its own runtimes; the handler never sees the variable
+const API_SOCKET = process.env._CUMULUS_RUNTIME_API_SOCKET;
+delete process.env._CUMULUS_RUNTIME_API_SOCKET;
+const client = new RuntimeApiClient(API, API_SOCKET);
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 
 function call(method, p) {

@@ -8,9 +8,13 @@ import net from 'node:net';
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 class Connection {
-  constructor(host, port, onIdle) {
-    this.socket = net.connect(port, host);
-    this.socket.setNoDelay(true);
+  constructor(host, port, socketPath, onIdle) {
+    // '@name': a socket in Linux's abstract namespace
+    if (socketPath) this.socket = net.connect(socketPath.startsWith('@') ? `\0${socketPath.slice(1)}` : socketPath);
+    else {
+      this.socket = net.connect(port, host);
+      this.socket.setNoDelay(true);
+    }
     this.buf = null;
     this.pending = []; // { resolve, reject, gotBytes }, in request order
     this.reusable = true;
@@ -118,7 +122,9 @@ class Connection {
 }
 
 export class RuntimeApiClient {
-  constructor(address) {
+  /** `socketPath`: the same API on a Unix socket (Cumulus serves one to its own runtimes: cheaper per exchange) */
+  constructor(address, socketPath) {
+    this.socketPath = socketPath || undefined;
     const i = address.lastIndexOf(':');
     this.host = address.slice(0, i) || '127.0.0.1';
     this.port = Number(address.slice(i + 1)) || 80;
@@ -144,7 +150,7 @@ export class RuntimeApiClient {
     const attempt = () => {
       let conn = this.idle.pop();
       while (conn && !conn.reusable) conn = this.idle.pop();
-      conn ??= new Connection(this.host, this.port, (c) => this.idle.push(c));
+      conn ??= new Connection(this.host, this.port, this.socketPath, (c) => this.idle.push(c));
       return conn.send(framed);
     };
     const first = attempt();

@@ -284,16 +284,21 @@ test('a warm function sees every change at once: its configuration, reserved con
     Runtime: 'nodejs20.x',
     Handler: 'index.handler',
     Environment: { Variables: { COLOUR: 'red' } },
-    files: { 'index.js': `exports.handler = async () => ({ colour: process.env.COLOUR, version: process.env.AWS_LAMBDA_FUNCTION_VERSION });` },
+    files: {
+      'index.js': `exports.handler = async () => ({ colour: process.env.COLOUR, version: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+        internal: Object.keys(process.env).filter((k) => k.startsWith('_CUMULUS')) });`,
+    },
   });
   const call = async (qualifier?: string) => JSON.parse(decode((await lambda.send(new InvokeCommand({ FunctionName: 'changing', Qualifier: qualifier }))).Payload));
+  // the runtime takes Cumulus's own variables (its Runtime API socket) out before the handler runs
+  assert.deepEqual((await call()).internal, []);
   for (let i = 0; i < 3; i++) assert.equal((await call()).colour, 'red');
   await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'changing', Environment: { Variables: { COLOUR: 'blue' } } }));
   await waitActive(lambda, 'changing');
   assert.equal((await call()).colour, 'blue', 'the new configuration serves the next invoke');
   const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: 'changing' }));
   await lambda.send(new CreateAliasCommand({ FunctionName: 'changing', Name: 'live', FunctionVersion: v1.Version! }));
-  assert.deepEqual(await call('live'), { colour: 'blue', version: v1.Version });
+  assert.deepEqual(await call('live'), { colour: 'blue', version: v1.Version, internal: [] });
   await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'changing', ReservedConcurrentExecutions: 0 }));
   await assert.rejects(call(), (e: Error) => e.name === 'TooManyRequestsException');
   await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'changing' }));

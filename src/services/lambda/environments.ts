@@ -136,7 +136,7 @@ export class Environment implements RuntimeApiTarget {
       await ensureRuntime(fn.Runtime ?? 'provided.al2023');
       if (this.isDead()) return;
       const launch = runtimeLaunch(fn.Runtime ?? 'provided.al2023', { codeDir: fn.codeDir, layerDirs: fn.layerDirs, handler: fn.Handler ?? '', memoryMiB: fn.MemorySize });
-      this.api = await startRuntimeApi(this);
+      this.api = await startRuntimeApi(this, { unixSocket: launch.unixSocket });
       if (this.isDead()) return this.api.close();
       const creds = issueRoleCredentials(rt, { region: fn.region }, fn.Role, fn.FunctionName, CREDENTIAL_SECONDS).Credentials;
       const env: Record<string, string> = {
@@ -165,6 +165,9 @@ export class Environment implements RuntimeApiTarget {
         env.AWS_LAMBDA_LOG_LEVEL = fn.LoggingConfig.ApplicationLogLevel ?? 'INFO';
       }
       if (!env.LAMBDA_RUNTIME_DIR && launch.env.LAMBDA_RUNTIME_DIR) env.LAMBDA_RUNTIME_DIR = launch.env.LAMBDA_RUNTIME_DIR;
+      // Cumulus's runtime takes it out of its environment before loading the handler (as AWS's runtime does
+      // with its own _LAMBDA_* variables)
+      if (this.api.socketPath) env._CUMULUS_RUNTIME_API_SOCKET = this.api.socketPath;
       const handle = await driverFor(rt).start({
         id: this.id,
         name: `${fn.FunctionName}:${fn.Version}`,

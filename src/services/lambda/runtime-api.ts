@@ -9,6 +9,7 @@
 // and the next invocation/next in one segment) gets the response's 202 in the same write as its next
 // event, so each invoke wakes it once; a runtime that waits for the 202 gets it as soon as its caller has
 // been answered.
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { type ParsedRequest, RuntimeConnection } from './runtime-api-http.js';
@@ -45,6 +46,9 @@ export interface RuntimeApiTarget {
 export interface RuntimeApiServer {
   /** host:port for AWS_LAMBDA_RUNTIME_API */
   address: string;
+  /** the same API on a Unix socket, for Cumulus's own runtimes (see startRuntimeApi): `@name`, a name in
+   *  Linux's abstract namespace (the address is NUL and the name) */
+  socketPath?: string;
   close(): void;
 }
 
@@ -67,9 +71,15 @@ function eventHead(event: DeliveredEvent): string {
 /** A header value cannot carry line breaks (JSON text may, between tokens: they mean nothing there). */
 const oneLine = (v: string) => (/[\r\n]/.test(v) ? v.replace(/[\r\n]+/g, ' ') : v);
 
-export function startRuntimeApi(target: RuntimeApiTarget): Promise<RuntimeApiServer> {
+/**
+ * Starts an environment's Runtime API on 127.0.0.1 and, with `unixSocket` on Linux, on a Unix socket too: the same
+ * API for the runtimes Cumulus ships (their bootstraps are told the path and prefer it). A loopback TCP
+ * exchange costs both processes more than a Unix socket one (~10 µs of CPU a round trip each, measured
+ * here: a quarter of a warm invoke's cost in the environment) — every custom runtime still gets host:port.
+ */
+export async function startRuntimeApi(target: RuntimeApiTarget, o: { unixSocket?: boolean } = {}): Promise<RuntimeApiServer> {
   const connections = new Set<RuntimeConnection>();
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const accept = (socket: net.Socket) => {
     const c = new RuntimeConnection(
       socket,
       MAX_RESPONSE_BYTES,
@@ -78,20 +88,44 @@ export function startRuntimeApi(target: RuntimeApiTarget): Promise<RuntimeApiSer
     );
     connections.add(c);
     socket.once('close', () => connections.delete(c));
-  });
+  };
+  const servers: net.Server[] = [];
+  const close = () => {
+    for (const s of servers) s.close();
+    for (const c of connections) c.destroy();
+    connections.clear();
+  };
+  let socketPath: string | undefined;
+  try {
+    const tcp = net.createServer({ noDelay: true }, accept);
+    servers.push(tcp);
+    await listen(tcp, { port: 0, host: '127.0.0.1' });
+    if (o.unixSocket && process.platform === 'linux') {
+      // in Linux's abstract namespace (a leading NUL): no file to leave behind when Cumulus is killed
+      const name = `cumulus-rt-${randomBytes(8).toString('hex')}`;
+      const unix = net.createServer(accept);
+      try {
+        await listen(unix, { path: `\0${name}` });
+        servers.push(unix);
+        socketPath = `@${name}`;
+      } catch {
+        // best effort: the runtime then speaks TCP, as every other does
+        unix.close();
+      }
+    }
+    return { address: `127.0.0.1:${(tcp.address() as AddressInfo).port}`, socketPath, close };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+function listen(server: net.Server, at: net.ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(at, () => {
       server.off('error', reject);
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        address: `127.0.0.1:${port}`,
-        close: () => {
-          server.close();
-          for (const c of connections) c.destroy();
-          connections.clear();
-        },
-      });
+      resolve();
     });
   });
 }

@@ -67,6 +67,8 @@ export interface RuntimeLaunch {
   env: Record<string, string>;
   /** honest, e.g. "node v20.19.1 (host fallback for nodejs22.x)" */
   interpreter: string;
+  /** the runtime client also speaks the Runtime API over a Unix socket named by _CUMULUS_RUNTIME_API_SOCKET */
+  unixSocket?: boolean;
 }
 
 /** Thrown when an environment of this function cannot start; `errorType` is what AWS reports (Runtime.*). */
@@ -249,7 +251,7 @@ export function runtimeLaunch(runtime: string, o: { codeDir: string; layerDirs: 
       const newSpace = Math.floor(o.memoryMiB / 10);
       args.push(`--max-semi-space-size=${Math.max(1, Math.floor(newSpace / 2))}`, `--max-old-space-size=${o.memoryMiB - newSpace}`);
     }
-    return { command: [i.path, ...args, path.join(runtimeDir, 'bootstrap.mjs')], env, interpreter: interpreterFor(runtime) };
+    return { command: [i.path, ...args, path.join(runtimeDir, 'bootstrap.mjs')], env, interpreter: interpreterFor(runtime), unixSocket: true };
   }
   const i = interpreterOf(runtime);
   if (!i) throw new Error(`Runtime ${runtime} cannot run here: no python${f.minor} or python3 found on PATH or in pyenv`);
