@@ -9,8 +9,7 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 
 class Connection {
   constructor(host, port, socketPath, onIdle) {
-    // '@name': a socket in Linux's abstract namespace
-    if (socketPath) this.socket = net.connect(socketPath.startsWith('@') ? `\0${socketPath.slice(1)}` : socketPath);
+    if (socketPath) this.socket = net.connect(socketPath);
     else {
       this.socket = net.connect(port, host);
       this.socket.setNoDelay(true);

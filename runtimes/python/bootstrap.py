@@ -260,7 +260,8 @@ def main():
     sys.stderr = Unbuffered(sys.stderr)
     _setup_path()
     _setup_logging()
-    client = RuntimeClient(api)
+    # Cumulus serves the same API on a Unix socket to its own runtimes; the handler never sees the variable
+    client = RuntimeClient(api, os.environ.pop("_CUMULUS_RUNTIME_API_SOCKET", None))
     try:
         request_handler = get_handler(os.environ.get("_HANDLER", ""))
     except FaultException as e:

@@ -10,8 +10,11 @@
 // event, so each invoke wakes it once; a runtime that waits for the 202 gets it as soon as its caller has
 // been answered.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { type ParsedRequest, RuntimeConnection } from './runtime-api-http.js';
 
 const PREFIX = '/2018-06-01/runtime/';
@@ -46,8 +49,7 @@ export interface RuntimeApiTarget {
 export interface RuntimeApiServer {
   /** host:port for AWS_LAMBDA_RUNTIME_API */
   address: string;
-  /** the same API on a Unix socket, for Cumulus's own runtimes (see startRuntimeApi): `@name`, a name in
-   *  Linux's abstract namespace (the address is NUL and the name) */
+  /** the same API on a Unix socket, for Cumulus's own runtimes (see startRuntimeApi) */
   socketPath?: string;
   close(): void;
 }
@@ -72,7 +74,7 @@ function eventHead(event: DeliveredEvent): string {
 const oneLine = (v: string) => (/[\r\n]/.test(v) ? v.replace(/[\r\n]+/g, ' ') : v);
 
 /**
- * Starts an environment's Runtime API on 127.0.0.1 and, with `unixSocket` on Linux, on a Unix socket too: the same
+ * Starts an environment's Runtime API on 127.0.0.1 and, with `unixSocket`, on a Unix socket too: the same
  * API for the runtimes Cumulus ships (their bootstraps are told the path and prefer it). A loopback TCP
  * exchange costs both processes more than a Unix socket one (~10 µs of CPU a round trip each, measured
  * here: a quarter of a warm invoke's cost in the environment) — every custom runtime still gets host:port.
@@ -94,20 +96,20 @@ export async function startRuntimeApi(target: RuntimeApiTarget, o: { unixSocket?
     for (const s of servers) s.close();
     for (const c of connections) c.destroy();
     connections.clear();
+    if (socketPath) fs.rmSync(socketPath, { force: true });
   };
   let socketPath: string | undefined;
   try {
     const tcp = net.createServer({ noDelay: true }, accept);
     servers.push(tcp);
     await listen(tcp, { port: 0, host: '127.0.0.1' });
-    if (o.unixSocket && process.platform === 'linux') {
-      // in Linux's abstract namespace (a leading NUL): no file to leave behind when Cumulus is killed
-      const name = `cumulus-rt-${randomBytes(8).toString('hex')}`;
+    if (o.unixSocket && process.platform !== 'win32') {
+      const candidate = path.join(socketDir(), `${randomBytes(8).toString('hex')}.sock`);
       const unix = net.createServer(accept);
       try {
-        await listen(unix, { path: `\0${name}` });
+        await listen(unix, { path: candidate });
         servers.push(unix);
-        socketPath = `@${name}`;
+        socketPath = candidate;
       } catch {
         // best effort: the runtime then speaks TCP, as every other does
         unix.close();
@@ -117,6 +119,36 @@ export async function startRuntimeApi(target: RuntimeApiTarget, o: { unixSocket?
   } catch (err) {
     close();
     throw err;
+  }
+}
+
+/**
+ * This process's directory of Runtime API sockets, made on first use: <tmp>/cumulus-rt-<pid>, removed when the
+ * process exits; those of processes no longer running (killed) are removed then. Not Linux's abstract
+ * namespace, which leaves nothing behind: Node versions pad its names differently (a socket bound by Node 20
+ * refuses a connection from Node 18, 22 or 24, and from Python).
+ */
+function socketDir(): string {
+  if (ownSocketDir) return ownSocketDir;
+  const tmp = os.tmpdir();
+  for (const name of fs.readdirSync(tmp)) {
+    const pid = /^cumulus-rt-(\d+)$/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid || running(Number(pid))) continue;
+    fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+  }
+  const dir = path.join(tmp, `cumulus-rt-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return (ownSocketDir = dir);
+}
+let ownSocketDir: string | undefined;
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -259,7 +259,7 @@ export function runtimeLaunch(runtime: string, o: { codeDir: string; layerDirs: 
   const env = commonEnv(runtime, o, path.dirname(i.path), runtimeDir);
   const sdk = pythonSdkDir(f.minor, i.path);
   if (sdk) env.CUMULUS_LAMBDA_PYTHON_SDK = sdk;
-  return { command: [i.path, path.join(runtimeDir, 'bootstrap.py')], env, interpreter: interpreterFor(runtime) };
+  return { command: [i.path, path.join(runtimeDir, 'bootstrap.py')], env, interpreter: interpreterFor(runtime), unixSocket: true };
 }
 
 const installing = new Map<string, Promise<void>>();
