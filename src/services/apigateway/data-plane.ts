@@ -82,9 +82,10 @@ function address(req: WireRequest, host: string, store?: Store): Target | undefi
   }
   const om = OLD_FORM.exec(req.path);
   if (om) return { apiId: om[1]!, stage: om[2]!, path: om[3] || '/', domainName: `${om[1]}.execute-api.localhost` };
-  // custom domain names: only hosts that are not Cumulus's own (an IP or localhost) are looked up
-  if (store && !/^(localhost|127\.|\[|\d+\.\d+\.\d+\.\d+)/.test(host) && host.includes('.')) {
+  if (store) {
     const cd = resolveCustomDomain(store, host, req.path);
+    // a mapping to an HTTP API is apigatewayv2's to serve (its data plane looks the domain up too)
+    if (cd?.httpApi) return undefined;
     if (cd) return { apiId: cd.apiId, stage: cd.stage, path: cd.path, domainName: host.replace(/:\d+$/, ''), customDomain: true };
   }
   return undefined;

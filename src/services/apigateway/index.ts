@@ -4,3 +4,19 @@ export { callBackend, type BackendAnswer, type BackendErrors, type BackendVia } 
 // reading and writing API definitions (OpenAPI in JSON or YAML), shared with HTTP APIs' import and export
 export { ApiDocumentError, readApiDocument } from './api-document.js';
 export { toYaml } from './yaml.js';
+// custom domain names: one namespace for REST and HTTP APIs, the records kept by this service
+export {
+  checkBasePath,
+  checkCertificate,
+  createDomain,
+  findDomain,
+  listDomains,
+  removeDomain,
+  resolveCustomDomain,
+  restApiExists,
+  restStageExists,
+  saveDomain,
+  type DomainRecord,
+  type DomainTarget,
+  type MappingRecord,
+} from './domains.js';

@@ -1,6 +1,8 @@
 // Deployed HTTP APIs answering on Cumulus's port:
 //   Host {api-id}.execute-api.localhost[:port] or {api-id}.execute-api.localhost.localstack.cloud[:port]
 //   Path /_aws/execute-api/{api-id}/{path}
+//   Host a custom domain name (any port) whose longest matching API mapping points to an HTTP API: the mapped
+//   stage serves the path with the mapping's key stripped (mappings to REST APIs are apigateway's)
 // A named stage is the first path segment; the $default stage serves paths without one. REST APIs
 // (apigateway) share these forms: an id this service does not know is left to the next plane.
 // A request goes through: CORS preflight, routing (404 Not Found), throttling, authorization (JWT, Lambda,
@@ -24,7 +26,8 @@ import { mapResponse } from './response-mapping.js';
 import { GatewayError, internalError, notFoundError, tooManyRequests, type Answer, type HttpApiRequest } from './request.js';
 import { Router } from './router.js';
 import { GLOBAL, tables, type ApiDefinition, type StageRecord } from './store.js';
-import { Buckets } from '../apigateway/index.js';
+import { Buckets, resolveCustomDomain } from '../apigateway/index.js';
+import type { Store } from '../../state/db.js';
 
 const PATH_FORM = '/_aws/execute-api/';
 const HOST_FORM = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?(?::\d+)?$/;
@@ -39,9 +42,11 @@ interface Address {
   /** the path after the API id (stage prefix included) */
   rest: string;
   domainName: string;
+  /** reached through a custom domain name's API mapping: its stage, and the path with the key stripped */
+  mapped?: { stage: string; path: string };
 }
 
-function address(req: WireRequest, host: string): Address | undefined {
+function address(req: WireRequest, host: string, store: Store): Address | undefined {
   const hm = HOST_FORM.exec(host);
   if (hm) return { apiId: hm[1]!, rest: req.path, domainName: host.replace(/:\d+$/, '') };
   if (req.path.startsWith(PATH_FORM)) {
@@ -51,6 +56,9 @@ function address(req: WireRequest, host: string): Address | undefined {
     if (!apiId) return undefined;
     return { apiId, rest: slash < 0 ? '/' : tail.slice(slash), domainName: `${apiId}.execute-api.localhost` };
   }
+  // a custom domain name (rawPath keeps the mapping's key, as API Gateway sends it; routing sees the stripped path)
+  const cd = resolveCustomDomain(store, host, req.path);
+  if (cd?.httpApi) return { apiId: cd.apiId, rest: req.path, domainName: host.replace(/:\d+$/, ''), mapped: { stage: cd.stage, path: cd.path } };
   return undefined;
 }
 
@@ -73,7 +81,7 @@ class DataPlane {
   }
 
   handle(wire: WireRequest, info: PlaneInfo): Promise<typeof HANDLED> | undefined {
-    const a = address(wire, info.host);
+    const a = address(wire, info.host, this.runtime.store);
     if (!a) return undefined;
     // ids are shared with REST APIs: only the APIs of this service are answered here
     const loc = this.locate(a.apiId);
@@ -139,15 +147,23 @@ class DataPlane {
     return def ? { stage: def, path: rest || '/' } : undefined;
   }
 
+  /** The stage an API mapping names. */
+  private mappedStage(scope: { account: string; region: string }, apiId: string, mapped: { stage: string; path: string }): { stage: StageRecord; path: string } | undefined {
+    const stage = this.memo(`stage\u0000${apiId}/${mapped.stage}`, () => tables(this.runtime.store).stages.get(scope, `${apiId}/${mapped.stage}`));
+    return stage ? { stage, path: mapped.path || '/' } : undefined;
+  }
+
   private async serve(wire: WireRequest, info: PlaneInfo, a: Address, loc: { account: string; region: string }): Promise<typeof HANDLED> {
     const t0 = performance.now();
     const requestId = randomBytes(10).toString('base64').replace(/[+/]/g, 'A').slice(0, 15) + '=';
     const baseHeaders = { 'apigw-requestid': requestId, date: this.runtime.clock.date().toUTCString() };
     const api = this.memo(`api\u0000${a.apiId}`, () => tables(this.runtime.store).apis.get(loc, a.apiId));
-    const found = api && !api.DisableExecuteApiEndpoint ? this.stageFor(loc, a.apiId, a.rest) : undefined;
+    // disableExecuteApiEndpoint closes the default endpoint only: custom domain names still reach the API
+    const open = api && (a.mapped || !api.DisableExecuteApiEndpoint);
+    const found = open ? (a.mapped ? this.mappedStage(loc, a.apiId, a.mapped) : this.stageFor(loc, a.apiId, a.rest)) : undefined;
     const compiled = found?.stage.DeploymentId ? this.compile(loc, a.apiId, found.stage.DeploymentId) : undefined;
     if (!api || !found || !compiled) {
-      const status = api?.DisableExecuteApiEndpoint ? 403 : 404;
+      const status = api?.DisableExecuteApiEndpoint && !a.mapped ? 403 : 404;
       return write(info, wire, { status, headers: { ...baseHeaders, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: status === 403 ? 'Forbidden' : 'Not Found' })) });
     }
     const headers = new Map<string, string[]>();

@@ -2,10 +2,12 @@
 // plane (deployed stages answering HTTP on Cumulus's port) is registered at init.
 import type { Apigatewayv2Operations } from '../../generated/apigatewayv2.js';
 import { defineService } from '../define.js';
+import { apiMappingHandlers } from './api-mappings.js';
 import { apiHandlers } from './apis.js';
 import { authorizerHandlers } from './authorizers.js';
 import { installDataPlane, stopDataPlane } from './data-plane.js';
 import { deploymentHandlers } from './deployments.js';
+import { domainHandlers } from './domains.js';
 import { integrationHandlers } from './integrations.js';
 import { openApiHandlers } from './openapi.js';
 import { routeHandlers } from './routes.js';
@@ -25,6 +27,8 @@ export default defineService<Apigatewayv2Operations>(
     ...tagHandlers,
     ...vpcLinkHandlers,
     ...openApiHandlers,
+    ...domainHandlers,
+    ...apiMappingHandlers,
   },
   {
     validationErrorCode: 'BadRequestException',

@@ -7,6 +7,7 @@ import type { Handlers } from '../define.js';
 import { badRequest, notFound } from './errors.js';
 import { tables } from './store.js';
 import { taggedVpcLink } from './vpc-links.js';
+import { findDomain, saveDomain } from '../apigateway/index.js';
 
 interface Tagged {
   tags: Record<string, string>;
@@ -31,6 +32,12 @@ function taggedOf(ctx: RequestContext, resourceArn: string): Tagged {
     const s = t.stages.get(scope, id);
     if (!s) throw missing();
     return { tags: s.Tags, save: (tags) => void t.stages.put(scope, id, { ...s, Tags: tags }) };
+  }
+  if (parts[0] === 'domainnames' && parts.length === 2) {
+    // shared with REST APIs: the records are API Gateway's
+    const d = findDomain(ctx, parts[1]!);
+    if (!d) throw missing();
+    return { tags: d.tags, save: (tags) => saveDomain(ctx, { ...d, tags }) };
   }
   if (parts[0] === 'vpclinks' && parts.length === 2) {
     const l = taggedVpcLink(ctx, parts[1]!);
