@@ -52,8 +52,8 @@ function coldStartsFull(list: Environment[], t: VersionTimings | undefined): boo
 
 /** What an invocation may wait for a busy environment: a cold start of its version (at least the configured
  *  budget; FIRST_WAIT_MS at most, and until one has been measured). */
-function coldBudgetMs(t: VersionTimings | undefined): number {
-  return Math.max(envWaitMs(), Math.min(t?.coldMs ?? FIRST_WAIT_MS, FIRST_WAIT_MS));
+function coldBudgetMs(waitMs: number, t: VersionTimings | undefined): number {
+  return Math.max(waitMs, Math.min(t?.coldMs ?? FIRST_WAIT_MS, FIRST_WAIT_MS));
 }
 
 /** Recent timings of a version's environments (real ms, moving averages). */
@@ -112,6 +112,8 @@ export class EnvironmentPool {
   private readonly timings = new Map<string, VersionTimings>();
   private stopped = false;
   private sweeper: TimerHandle | undefined;
+  /** CUMULUS_LAMBDA_ENV_WAIT_MS, read when Cumulus starts (process.env is slow to read per invocation) */
+  private readonly waitMs = envWaitMs();
 
   constructor(readonly runtime: Runtime) {
     const idle = idleLimitMs();
@@ -156,7 +158,7 @@ export class EnvironmentPool {
 
   /** How long an invocation should wait for a busy environment of this version (0: start a new one now). */
   private waitBudget(key: string, list: Environment[]): number {
-    const budget = envWaitMs();
+    const budget = this.waitMs;
     if (!budget) return 0;
     let busy = 0;
     let live = 0;
@@ -169,7 +171,7 @@ export class EnvironmentPool {
     // were served by a single environment at half the rate two give.
     if (!busy || live < COLD_STARTS) return 0;
     const t = this.timings.get(key);
-    const cold = coldBudgetMs(t);
+    const cold = coldBudgetMs(budget, t);
     if (t?.runMs === undefined || coldStartsFull(list, t)) return cold;
     const ahead = (this.waiting.get(key)?.length ?? 0) + 1;
     return expectedWaitMs(t, ahead, busy) <= cold ? cold : 0;
@@ -218,7 +220,7 @@ export class EnvironmentPool {
         const ahead = (this.waiting.get(key)?.indexOf(w) ?? 0) + 1;
         const moved = (t?.handOvers ?? 0) !== seen;
         seen = t?.handOvers ?? 0;
-        if (starting || (moved && t?.runMs !== undefined && busy > 0 && envWaitMs() > 0 && expectedWaitMs(t, ahead, busy) <= coldBudgetMs(t))) {
+        if (starting || (moved && t?.runMs !== undefined && busy > 0 && this.waitMs > 0 && expectedWaitMs(t, ahead, busy) <= coldBudgetMs(this.waitMs, t))) {
           timer = setTimeout(expire, ms);
           timer.unref();
           return;

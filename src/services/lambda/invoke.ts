@@ -34,10 +34,12 @@ export function executionOf(rt: Pick<Runtime, 'clock'>): Execution {
 }
 
 export function createExecution(runtime: Runtime): Execution {
+  // read when Cumulus starts: process.env is slow to read per invocation
+  const limit = accountConcurrencyLimit();
   const e: Execution = {
     runtime,
     pool: new EnvironmentPool(runtime),
-    concurrency: new Concurrency(() => accountConcurrencyLimit()),
+    concurrency: new Concurrency(() => limit),
     metrics: new LambdaMetrics(runtime),
   };
   executions.set(runtime.clock, e);
