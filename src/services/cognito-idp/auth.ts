@@ -1,7 +1,7 @@
 // Sign-in: InitiateAuth / AdminInitiateAuth with USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH),
 // REFRESH_TOKEN_AUTH and USER_SRP_AUTH (its PASSWORD_VERIFIER challenge: srp-auth.ts); the NEW_PASSWORD_REQUIRED
 // challenge of users created by an administrator; GetUser and GlobalSignOut with an access token. Custom flows
-// are not served (an error says so).
+// are not served (an error says so). Pre/PostAuthentication and PreTokenGeneration triggers: auth-triggers.ts.
 import { randomBytes } from 'node:crypto';
 import type { AuthenticationResultType, CognitoIdpOperations } from '../../generated/cognito-idp.js';
 import { AwsError } from '../../protocol/errors.js';
@@ -10,7 +10,7 @@ import type { Scope } from '../../state/db.js';
 import type { Handlers } from '../define.js';
 import { checkSecretHash, clientContext, type ClientContext } from './client-auth.js';
 import { allowedFlows } from './clients.js';
-import { issueTokens } from './issue.js';
+import { issueWithTriggers, preAuthentication } from './auth-triggers.js';
 import { checkPassword, hashPassword, passwordMatches } from './password.js';
 import { clientOf, findUser, poolOf, refreshTokens, sessions, userOf, type UserRecord } from './store.js';
 import { srpMaterial } from './srp.js';
@@ -37,7 +37,9 @@ function param(p: Record<string, string> | undefined, name: string): string {
   return v;
 }
 
-function passwordAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined): AuthResult {
+type Meta = Record<string, string> | undefined;
+
+async function passwordAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined, meta: Meta): Promise<AuthResult> {
   const username = param(params, 'USERNAME');
   const password = param(params, 'PASSWORD');
   checkSecretHash(c.client, username, params?.SECRET_HASH);
@@ -46,19 +48,21 @@ function passwordAuth(ctx: RequestContext, c: ClientContext, params: Record<stri
     if (c.client.PreventUserExistenceErrors === 'LEGACY') throw new AwsError('UserNotFoundException', 'User does not exist.');
     throw badCredentials();
   }
+  // PreAuthentication decides before the password is checked
+  await preAuthentication(ctx, c, u, meta);
   if (!passwordMatches(u.password, password)) throw badCredentials();
-  return signedIn(ctx, c, u);
+  return signedIn(ctx, c, u, meta);
 }
 
 /** What follows a proven password (USER_PASSWORD_AUTH or SRP): status checks, NEW_PASSWORD_REQUIRED or tokens. */
-function signedIn(ctx: RequestContext, c: ClientContext, u: UserRecord): AuthResult {
+async function signedIn(ctx: RequestContext, c: ClientContext, u: UserRecord, meta: Meta): Promise<AuthResult> {
   if (!u.Enabled) throw notAuthorized('User is disabled.');
   if (u.UserStatus === 'UNCONFIRMED') throw new AwsError('UserNotConfirmedException', 'User is not confirmed.');
   if (u.UserStatus === 'RESET_REQUIRED') throw new AwsError('PasswordResetRequiredException', 'Password reset required for the user');
   if (u.UserStatus === 'FORCE_CHANGE_PASSWORD') {
     const session = randomBytes(64).toString('base64url');
     const minutes = c.client.AuthSessionValidity ?? 3;
-    sessions(ctx.store).put(c.scope, session, { session, poolId: c.pool.Id, clientId: c.client.ClientId, username: u.Username, expires: ctx.clock.now() + minutes * 60_000 });
+    ctx.store.transaction(() => sessions(ctx.store).put(c.scope, session, { session, poolId: c.pool.Id, clientId: c.client.ClientId, username: u.Username, expires: ctx.clock.now() + minutes * 60_000 }));
     const attrs = Object.fromEntries(u.Attributes.filter((a) => a.Name !== 'sub').map((a) => [a.Name, a.Value ?? '']));
     const required = c.pool.Schema.filter((s) => s.Required && s.Name !== 'sub' && attrs[s.Name!] === undefined).map((s) => `userAttributes.${s.Name}`);
     return {
@@ -67,10 +71,10 @@ function signedIn(ctx: RequestContext, c: ClientContext, u: UserRecord): AuthRes
       ChallengeParameters: { USER_ID_FOR_SRP: u.Username, requiredAttributes: JSON.stringify(required), userAttributes: JSON.stringify(attrs) },
     };
   }
-  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u) };
+  return { ChallengeParameters: {}, AuthenticationResult: await issueWithTriggers(ctx, c, u, 'TokenGeneration_Authentication', meta) };
 }
 
-function refreshAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined): AuthResult {
+async function refreshAuth(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined, meta: Meta): Promise<AuthResult> {
   const token = params?.REFRESH_TOKEN;
   if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
   const r = refreshTokens(ctx.store).get(c.scope, token);
@@ -81,27 +85,27 @@ function refreshAuth(ctx: RequestContext, c: ClientContext, params: Record<strin
   if (!u.Enabled) throw notAuthorized('User is disabled.');
   // clients with a secret sign the refresh with the user's username (or sub)
   if (c.client.ClientSecret) checkSecretHash(c.client, params?.USERNAME ?? u.Username, params?.SECRET_HASH);
-  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u, { originJti: r.originJti, authTime: r.authTime }) };
+  return { ChallengeParameters: {}, AuthenticationResult: await issueWithTriggers(ctx, c, u, 'TokenGeneration_RefreshTokens', meta, { originJti: r.originJti, authTime: r.authTime }) };
 }
 
-function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: Record<string, string> | undefined, admin: boolean): AuthResult {
+async function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: Record<string, string> | undefined, admin: boolean, meta: Meta): Promise<AuthResult> {
   switch (flow) {
     case 'USER_PASSWORD_AUTH':
       if (admin) break;
       requireFlow(c, 'ALLOW_USER_PASSWORD_AUTH', 'USER_PASSWORD_AUTH');
-      return passwordAuth(ctx, c, params);
+      return passwordAuth(ctx, c, params, meta);
     case 'ADMIN_USER_PASSWORD_AUTH':
     case 'ADMIN_NO_SRP_AUTH':
       if (!admin) break;
       requireFlow(c, 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH');
-      return passwordAuth(ctx, c, params);
+      return passwordAuth(ctx, c, params, meta);
     case 'REFRESH_TOKEN_AUTH':
     case 'REFRESH_TOKEN':
       requireFlow(c, 'ALLOW_REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN');
-      return refreshAuth(ctx, c, params);
+      return refreshAuth(ctx, c, params, meta);
     case 'USER_SRP_AUTH':
       requireFlow(c, 'ALLOW_USER_SRP_AUTH', 'USER_SRP_AUTH');
-      return srpInitiate(ctx, c, params);
+      return srpWithTrigger(ctx, c, params, meta);
     case 'CUSTOM_AUTH':
     case 'USER_AUTH':
       throw invalidParameter(`${flow} is not supported by Cumulus; use USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH`);
@@ -109,8 +113,15 @@ function initiate(ctx: RequestContext, c: ClientContext, flow: string, params: R
   throw invalidParameter(`Initiate Auth method not supported.`);
 }
 
-function respond(ctx: RequestContext, c: ClientContext, name: string, session: string | undefined, responses: Record<string, string> | undefined): AuthResult {
-  if (name === 'PASSWORD_VERIFIER') return srpRespond(ctx, c, responses, (u) => signedIn(ctx, c, u));
+/** USER_SRP_AUTH's first step: PreAuthentication for a known user, then the PASSWORD_VERIFIER challenge. */
+async function srpWithTrigger(ctx: RequestContext, c: ClientContext, params: Record<string, string> | undefined, meta: Meta): Promise<AuthResult> {
+  const u = params?.USERNAME ? findUser(ctx.store, c.scope, c.pool.Id, params.USERNAME) : undefined;
+  if (u) await preAuthentication(ctx, c, u, meta);
+  return ctx.store.transaction(() => srpInitiate(ctx, c, params));
+}
+
+async function respond(ctx: RequestContext, c: ClientContext, name: string, session: string | undefined, responses: Record<string, string> | undefined, meta: Meta): Promise<AuthResult> {
+  if (name === 'PASSWORD_VERIFIER') return srpRespond(ctx, c, responses, (u) => signedIn(ctx, c, u, meta));
   if (name !== 'NEW_PASSWORD_REQUIRED') throw invalidParameter(`${name} is not supported by Cumulus`);
   const username = param(responses, 'USERNAME');
   const password = param(responses, 'NEW_PASSWORD');
@@ -130,9 +141,10 @@ function respond(ctx: RequestContext, c: ClientContext, name: string, session: s
   u.password = hashPassword(password);
   u.srp = srpMaterial(c.pool.Id, u.Username, password);
   u.UserStatus = 'CONFIRMED';
+  // the new password stands (written before any trigger is awaited) even if a token trigger then fails
   saveUser(ctx.store, c.scope, u, ctx.clock.now());
   sessions(ctx.store).delete(c.scope, s.session);
-  return { ChallengeParameters: {}, AuthenticationResult: issueTokens(ctx.store, c.scope, ctx.clock.now(), c.pool, c.client, u) };
+  return { ChallengeParameters: {}, AuthenticationResult: await issueWithTriggers(ctx, c, u, 'TokenGeneration_NewPasswordChallenge', meta) };
 }
 
 function adminClient(ctx: RequestContext, poolId: string, clientId: string): ClientContext {
@@ -165,17 +177,17 @@ function signOut(ctx: RequestContext, scope: Scope, u: UserRecord): void {
 }
 
 export const authHandlers: Handlers<CognitoIdpOperations> = {
-  InitiateAuth(ctx, { ClientId, AuthFlow, AuthParameters }) {
-    return initiate(ctx, clientContext(ctx.store, ClientId), AuthFlow, AuthParameters, false);
+  InitiateAuth(ctx, { ClientId, AuthFlow, AuthParameters, ClientMetadata }) {
+    return initiate(ctx, clientContext(ctx.store, ClientId), AuthFlow, AuthParameters, false, ClientMetadata);
   },
-  AdminInitiateAuth(ctx, { UserPoolId, ClientId, AuthFlow, AuthParameters }) {
-    return initiate(ctx, adminClient(ctx, UserPoolId, ClientId), AuthFlow, AuthParameters, true);
+  AdminInitiateAuth(ctx, { UserPoolId, ClientId, AuthFlow, AuthParameters, ClientMetadata }) {
+    return initiate(ctx, adminClient(ctx, UserPoolId, ClientId), AuthFlow, AuthParameters, true, ClientMetadata);
   },
-  RespondToAuthChallenge(ctx, { ClientId, ChallengeName, Session, ChallengeResponses }) {
-    return respond(ctx, clientContext(ctx.store, ClientId), ChallengeName, Session, ChallengeResponses);
+  RespondToAuthChallenge(ctx, { ClientId, ChallengeName, Session, ChallengeResponses, ClientMetadata }) {
+    return respond(ctx, clientContext(ctx.store, ClientId), ChallengeName, Session, ChallengeResponses, ClientMetadata);
   },
-  AdminRespondToAuthChallenge(ctx, { UserPoolId, ClientId, ChallengeName, Session, ChallengeResponses }) {
-    return respond(ctx, adminClient(ctx, UserPoolId, ClientId), ChallengeName, Session, ChallengeResponses);
+  AdminRespondToAuthChallenge(ctx, { UserPoolId, ClientId, ChallengeName, Session, ChallengeResponses, ClientMetadata }) {
+    return respond(ctx, adminClient(ctx, UserPoolId, ClientId), ChallengeName, Session, ChallengeResponses, ClientMetadata);
   },
   GetUser(ctx, { AccessToken }) {
     const { user } = userOfAccessToken(ctx, AccessToken);

@@ -12,6 +12,8 @@ import { checkPassword, hashPassword } from './password.js';
 import { srpMaterial } from './srp.js';
 import { findUser, poolOf, userOf, type PoolRecord, type UserRecord } from './store.js';
 import { saveUser } from './users.js';
+import { postConfirmation } from './signup-triggers.js';
+import { customMessage } from './custom-message.js';
 
 const noDestination = () => new AwsError('InvalidParameterException', 'Cannot reset password for the user as there is no registered/verified email or phone_number');
 const userNotFound = () => new AwsError('UserNotFoundException', 'User does not exist.');
@@ -36,24 +38,26 @@ export function publicUser(c: ClientContext, ctx: RequestContext, username: stri
 }
 
 /** Issues a password-reset code to the user's verified destination (InvalidParameterException without one). */
-function sendResetCode(ctx: RequestContext, scope: ReturnType<typeof regional>, pool: PoolRecord, u: UserRecord): CodeDeliveryDetailsType {
+function sendResetCode(ctx: RequestContext, scope: ReturnType<typeof regional>, pool: PoolRecord, u: UserRecord): { details: CodeDeliveryDetailsType; code: string } {
   const to = recoveryDestination(pool, u);
   if (!to) throw noDestination();
-  issueCode(ctx, scope, u, 'forgot_password');
-  return delivery(to.attribute, to.value);
+  const code = issueCode(ctx, scope, u, 'forgot_password');
+  return { details: delivery(to.attribute, to.value), code };
 }
 
 export const forgotPasswordHandlers: Handlers<CognitoIdpOperations> = {
-  ForgotPassword(ctx, { ClientId, Username, SecretHash }) {
+  async ForgotPassword(ctx, { ClientId, Username, SecretHash, ClientMetadata }) {
     const c = clientContext(ctx.store, ClientId);
     checkSecretHash(c.client, Username, SecretHash);
     const u = publicUser(c, ctx, Username);
     if (!u || (!u.Enabled && c.client.PreventUserExistenceErrors !== 'LEGACY')) return { CodeDeliveryDetails: simulatedDelivery(c.pool, Username) };
     if (!u.Enabled) throw new AwsError('NotAuthorizedException', 'User is disabled.');
-    return { CodeDeliveryDetails: sendResetCode(ctx, c.scope, c.pool, u) };
+    const sent = sendResetCode(ctx, c.scope, c.pool, u);
+    await customMessage(ctx, c.scope, c.pool, u, 'CustomMessage_ForgotPassword', 'forgot_password', sent.code, c.client.ClientId, ClientMetadata);
+    return { CodeDeliveryDetails: sent.details };
   },
 
-  ConfirmForgotPassword(ctx, { ClientId, Username, SecretHash, ConfirmationCode, Password }) {
+  async ConfirmForgotPassword(ctx, { ClientId, Username, SecretHash, ConfirmationCode, Password, ClientMetadata }) {
     const c = clientContext(ctx.store, ClientId);
     checkSecretHash(c.client, Username, SecretHash);
     const u = publicUser(c, ctx, Username);
@@ -67,17 +71,20 @@ export const forgotPasswordHandlers: Handlers<CognitoIdpOperations> = {
     u.srp = srpMaterial(c.pool.Id, u.Username, Password);
     u.UserStatus = 'CONFIRMED';
     saveUser(ctx.store, c.scope, u, ctx.clock.now());
+    // the new password stands even when the PostConfirmation function then fails, as in AWS
+    await postConfirmation(ctx, c.scope, c.pool, 'PostConfirmation_ConfirmForgotPassword', u, c.client.ClientId, ClientMetadata);
     return {};
   },
 
-  AdminResetUserPassword(ctx, { UserPoolId, Username }) {
+  async AdminResetUserPassword(ctx, { UserPoolId, Username, ClientMetadata }) {
     const scope = regional(ctx);
     const pool = poolOf(ctx.store, scope, UserPoolId);
     const u = userOf(ctx.store, scope, pool.Id, Username);
-    sendResetCode(ctx, scope, pool, u);
+    const sent = sendResetCode(ctx, scope, pool, u);
     // the password stays stored but is no longer accepted: sign-in answers PasswordResetRequiredException
     u.UserStatus = 'RESET_REQUIRED';
     saveUser(ctx.store, scope, u, ctx.clock.now());
+    await customMessage(ctx, scope, pool, u, 'CustomMessage_ForgotPassword', 'forgot_password', sent.code, undefined, ClientMetadata);
     return {};
   },
 };

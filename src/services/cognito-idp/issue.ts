@@ -9,6 +9,7 @@ import { lifetimes } from './clients.js';
 import { groupClaims } from './groups.js';
 import { refreshTokens, type ClientRecord, type PoolRecord, type UserRecord } from './store.js';
 import { issuerOf, newJti, newRefreshToken, signJwt } from './tokens.js';
+import { adjusted, withGroupOverride, type TokenOverrides } from './token-overrides.js';
 
 export interface SignIn {
   originJti: string;
@@ -26,7 +27,7 @@ function idClaims(u: UserRecord): Record<string, unknown> {
   return out;
 }
 
-export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolRecord, client: ClientRecord, u: UserRecord, signIn?: SignIn): AuthenticationResultType {
+export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolRecord, client: ClientRecord, u: UserRecord, signIn?: SignIn, overrides?: TokenOverrides): AuthenticationResultType {
   const iat = Math.floor(now / 1000);
   const life = lifetimes(client);
   const fresh = !signIn;
@@ -34,11 +35,10 @@ export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolR
   const eventId = randomUUID();
   const iss = issuerOf(pool.Id);
   // the user's groups as they are now, so a refresh sees memberships changed since sign-in
-  const groups = groupClaims(store, scope, u);
+  const groups = withGroupOverride(groupClaims(store, scope, u), overrides?.groups);
   const IdToken = signJwt(pool.key, {
-    ...idClaims(u),
+    ...adjusted({ ...idClaims(u), ...groups.id }, overrides?.idAdd, overrides?.idSuppress),
     sub: u.sub,
-    ...groups.id,
     iss,
     'cognito:username': u.Username,
     origin_jti: s.originJti,
@@ -50,15 +50,18 @@ export function issueTokens(store: Store, scope: Scope, now: number, pool: PoolR
     iat,
     jti: newJti(),
   });
+  const scopes = new Set(['aws.cognito.signin.user.admin']);
+  for (const x of overrides?.scopesAdd ?? []) scopes.add(x);
+  for (const x of overrides?.scopesSuppress ?? []) scopes.delete(x);
   const AccessToken = signJwt(pool.key, {
+    ...adjusted({ ...groups.access }, overrides?.accessAdd, overrides?.accessSuppress),
     sub: u.sub,
-    ...groups.access,
     iss,
     client_id: client.ClientId,
     origin_jti: s.originJti,
     event_id: eventId,
     token_use: 'access',
-    scope: 'aws.cognito.signin.user.admin',
+    scope: [...scopes].join(' '),
     auth_time: s.authTime,
     exp: iat + life.access,
     iat,

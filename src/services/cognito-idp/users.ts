@@ -1,7 +1,8 @@
 // Users: administrators create them (FORCE_CHANGE_PASSWORD with a temporary password), set passwords, read,
 // list (with AWS's Filter syntax), delete and confirm them; people sign up through an app client
 // (UNCONFIRMED) and confirm with a code. Cumulus sends no mail or SMS: the code is logged and served at
-// GET /_aws/cognito/codes/{poolId}/{username} (see well-known.ts).
+// GET /_aws/cognito/codes/{poolId}/{username} (see well-known.ts). SignUp and AdminCreateUser run the pool's
+// PreSignUp trigger before anything is written (signup-triggers.ts); confirmations run PostConfirmation after.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AttributeType, CognitoIdpOperations, UserType } from '../../generated/cognito-idp.js';
 import { AwsError } from '../../protocol/errors.js';
@@ -16,6 +17,8 @@ import { checkPassword, generatePassword, hashPassword } from './password.js';
 import { srpMaterial } from './srp.js';
 import { attr, findUser, poolOf, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 import { invalidParameter } from './errors.js';
+import { applyPreSignUp, postConfirmation, preSignUp } from './signup-triggers.js';
+import { customMessage } from './custom-message.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -53,8 +56,7 @@ function attributesOf(pool: PoolRecord, given: AttributeType[] | undefined): Att
  * The stored username and attributes for a new user. In pools whose UsernameAttributes include email, the
  * username given must be an email: it becomes the email attribute and the user's username is its sub.
  */
-function identityOf(store: RequestContext['store'], scope: Scope, pool: PoolRecord, username: string, attributes: AttributeType[], exists: string): { username: string; sub: string; attributes: AttributeType[] } {
-  const sub = randomUUID();
+function identityOf(store: RequestContext['store'], scope: Scope, pool: PoolRecord, username: string, attributes: AttributeType[], exists: string, sub: string = randomUUID()): { username: string; sub: string; attributes: AttributeType[] } {
   let name = username;
   const attrs = attributes.filter((a) => a.Name !== 'sub');
   if (pool.config.UsernameAttributes?.includes('email')) {
@@ -96,7 +98,7 @@ function filterOf(filter: string | undefined): ((u: UserRecord) => boolean) | un
 }
 
 export const userHandlers: Handlers<CognitoIdpOperations> = {
-  AdminCreateUser(ctx, input) {
+  async AdminCreateUser(ctx, input) {
     const scope = regional(ctx);
     const pool = poolOf(ctx.store, scope, input.UserPoolId);
     if (input.MessageAction === 'RESEND') {
@@ -106,12 +108,20 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     }
     const temporary = input.TemporaryPassword ?? generatePassword(pool.PasswordPolicy);
     if (input.TemporaryPassword !== undefined) checkPassword(pool.PasswordPolicy, temporary);
-    const id = identityOf(ctx.store, scope, pool, input.Username, attributesOf(pool, input.UserAttributes), 'User account already exists');
-    const now = ctx.clock.now();
-    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD', password: hashPassword(temporary), srp: srpMaterial(pool.Id, id.username, temporary) };
-    saveUser(ctx.store, scope, u, now);
-    if (input.MessageAction !== 'SUPPRESS') ctx.log.info(`cognito-idp ${pool.Id}: temporary password of ${u.Username} (no invitation is sent by Cumulus): ${temporary}`);
-    return { User: describeUser(u) };
+    const given = attributesOf(pool, input.UserAttributes);
+    const first = identityOf(ctx.store, scope, pool, input.Username, given, 'User account already exists');
+    // the trigger decides before anything is written: a rejected user leaves nothing behind
+    const verdict = await preSignUp(ctx, scope, pool, 'PreSignUp_AdminCreateUser', first, input.ValidationData, input.ClientMetadata);
+    return ctx.store.transaction(() => {
+      const id = identityOf(ctx.store, scope, pool, input.Username, given, 'User account already exists', first.sub);
+      const now = ctx.clock.now();
+      const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD', password: hashPassword(temporary), srp: srpMaterial(pool.Id, id.username, temporary) };
+      // an administrator's user always starts with FORCE_CHANGE_PASSWORD: only the verified flags apply
+      applyPreSignUp(u, verdict);
+      saveUser(ctx.store, scope, u, now);
+      if (input.MessageAction !== 'SUPPRESS') ctx.log.info(`cognito-idp ${pool.Id}: temporary password of ${u.Username} (no invitation is sent by Cumulus): ${temporary}`);
+      return { User: describeUser(u) };
+    });
   },
 
   AdminSetUserPassword(ctx, { UserPoolId, Username, Password, Permanent }) {
@@ -155,7 +165,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     removeUserMemberships(ctx.store, scope, u.poolId, u.Username);
   },
 
-  AdminConfirmSignUp(ctx, { UserPoolId, Username }) {
+  async AdminConfirmSignUp(ctx, { UserPoolId, Username, ClientMetadata }) {
     const scope = regional(ctx);
     const pool = poolOf(ctx.store, scope, UserPoolId);
     const u = userOf(ctx.store, scope, pool.Id, Username);
@@ -164,30 +174,47 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     u.UserStatus = 'CONFIRMED';
     u.confirmationCode = undefined;
     saveUser(ctx.store, scope, u, ctx.clock.now());
+    // as in AWS, the user stays confirmed when the PostConfirmation function then fails
+    await postConfirmation(ctx, scope, pool, 'PostConfirmation_ConfirmSignUp', u, undefined, ClientMetadata);
     return {};
   },
 
-  SignUp(ctx, input) {
+  async SignUp(ctx, input) {
     const { scope, pool, client } = clientContext(ctx.store, input.ClientId);
     checkSecretHash(client, input.Username, input.SecretHash);
     if (input.Password === undefined) throw invalidParameter('Password is required.');
     checkPassword(pool.PasswordPolicy, input.Password);
-    const id = identityOf(ctx.store, scope, pool, input.Username, attributesOf(pool, input.UserAttributes), 'User already exists');
-    const now = ctx.clock.now();
-    const code = String(randomInt(1_000_000)).padStart(6, '0');
-    const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: 'UNCONFIRMED', password: hashPassword(input.Password), srp: srpMaterial(pool.Id, id.username, input.Password), confirmationCode: code };
-    saveUser(ctx.store, scope, u, now);
-    ctx.log.info(`cognito-idp ${pool.Id}: confirmation code of ${u.Username}: ${code} (also at /_aws/cognito/codes/${pool.Id}/${u.Username})`);
-    const email = attr(u, 'email');
-    const byEmail = email && pool.config.AutoVerifiedAttributes?.includes('email');
-    return {
-      UserConfirmed: false,
-      UserSub: u.sub,
-      CodeDeliveryDetails: byEmail ? { Destination: maskEmail(email), DeliveryMedium: 'EMAIL', AttributeName: 'email' } : undefined,
-    };
+    const given = attributesOf(pool, input.UserAttributes);
+    const first = identityOf(ctx.store, scope, pool, input.Username, given, 'User already exists');
+    const verdict = await preSignUp(ctx, scope, pool, 'PreSignUp_SignUp', first, input.ValidationData, input.ClientMetadata, client.ClientId);
+    const password = input.Password;
+    const out = ctx.store.transaction(() => {
+      // checked again: another sign-up of the same name may have landed while the trigger ran
+      const id = identityOf(ctx.store, scope, pool, input.Username, given, 'User already exists', first.sub);
+      const now = ctx.clock.now();
+      const confirmed = verdict?.autoConfirmUser === true;
+      const code = confirmed ? undefined : String(randomInt(1_000_000)).padStart(6, '0');
+      const u: UserRecord = { poolId: pool.Id, Username: id.username, sub: id.sub, Attributes: id.attributes, UserCreateDate: now, UserLastModifiedDate: now, Enabled: true, UserStatus: confirmed ? 'CONFIRMED' : 'UNCONFIRMED', password: hashPassword(password), srp: srpMaterial(pool.Id, id.username, password), confirmationCode: code };
+      applyPreSignUp(u, verdict);
+      saveUser(ctx.store, scope, u, now);
+      if (code) ctx.log.info(`cognito-idp ${pool.Id}: confirmation code of ${u.Username}: ${code} (also at /_aws/cognito/codes/${pool.Id}/${u.Username})`);
+      const email = attr(u, 'email');
+      const byEmail = !confirmed && email && pool.config.AutoVerifiedAttributes?.includes('email');
+      return {
+        user: u,
+        code,
+        result: {
+          UserConfirmed: confirmed,
+          UserSub: u.sub,
+          CodeDeliveryDetails: byEmail ? { Destination: maskEmail(email), DeliveryMedium: 'EMAIL' as const, AttributeName: 'email' } : undefined,
+        },
+      };
+    });
+    if (out.code) await customMessage(ctx, scope, pool, out.user, 'CustomMessage_SignUp', 'signup', out.code, client.ClientId, input.ClientMetadata);
+    return out.result;
   },
 
-  ConfirmSignUp(ctx, input) {
+  async ConfirmSignUp(ctx, input) {
     const { scope, pool, client } = clientContext(ctx.store, input.ClientId);
     checkSecretHash(client, input.Username, input.SecretHash);
     const u = userOf(ctx.store, scope, pool.Id, input.Username);
@@ -195,6 +222,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
     if (!u.confirmationCode || input.ConfirmationCode !== u.confirmationCode) throw new AwsError('CodeMismatchException', 'Invalid verification code provided, please try again.');
     confirm(pool, u);
     saveUser(ctx.store, scope, u, ctx.clock.now());
+    await postConfirmation(ctx, scope, pool, 'PostConfirmation_ConfirmSignUp', u, client.ClientId, input.ClientMetadata);
     return {};
   },
 };

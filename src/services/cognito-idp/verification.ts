@@ -8,7 +8,8 @@ import { userOfAccessToken } from './auth.js';
 import { checkSecretHash, clientContext } from './client-auth.js';
 import { delivery, issueCode, useCode } from './codes.js';
 import { publicUser, simulatedDelivery } from './forgot-password.js';
-import { attr } from './store.js';
+import { attr, poolOf } from './store.js';
+import { customMessage } from './custom-message.js';
 import { saveUser } from './users.js';
 import { invalidParameter } from './errors.js';
 
@@ -19,7 +20,7 @@ function verifiable(name: string): 'email' | 'phone_number' {
 }
 
 export const verificationHandlers: Handlers<CognitoIdpOperations> = {
-  ResendConfirmationCode(ctx, { ClientId, Username, SecretHash }) {
+  async ResendConfirmationCode(ctx, { ClientId, Username, SecretHash, ClientMetadata }) {
     const c = clientContext(ctx.store, ClientId);
     checkSecretHash(c.client, Username, SecretHash);
     const u = publicUser(c, ctx, Username);
@@ -30,17 +31,21 @@ export const verificationHandlers: Handlers<CognitoIdpOperations> = {
     const to = (['email', 'phone_number'] as const).find((a) => auto.includes(a) && attr(u, a));
     if (!to) throw invalidParameter('Cannot resend codes. Auto verification not turned on.');
     // the sign-up code lives on the user record (ConfirmSignUp checks it); the code store keeps its issue time
-    u.confirmationCode = issueCode(ctx, c.scope, u, 'signup');
+    const code = issueCode(ctx, c.scope, u, 'signup');
+    u.confirmationCode = code;
     saveUser(ctx.store, c.scope, u, ctx.clock.now());
+    await customMessage(ctx, c.scope, c.pool, u, 'CustomMessage_ResendCode', 'signup', code, c.client.ClientId, ClientMetadata);
     return { CodeDeliveryDetails: delivery(to, attr(u, to)!) };
   },
 
-  GetUserAttributeVerificationCode(ctx, { AccessToken, AttributeName }) {
+  async GetUserAttributeVerificationCode(ctx, { AccessToken, AttributeName, ClientMetadata }) {
     const { user, scope } = userOfAccessToken(ctx, AccessToken);
     const name = verifiable(AttributeName);
     const value = attr(user, name);
     if (!value) throw invalidParameter(`User does not have the ${name} attribute.`);
-    issueCode(ctx, scope, user, name, value);
+    const code = issueCode(ctx, scope, user, name, value);
+    const pool = poolOf(ctx.store, scope, user.poolId);
+    await customMessage(ctx, scope, pool, user, 'CustomMessage_VerifyUserAttribute', name, code, undefined, ClientMetadata);
     return { CodeDeliveryDetails: delivery(name, value) };
   },
 

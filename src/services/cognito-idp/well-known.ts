@@ -6,13 +6,15 @@
 //                                                       most recently issued pending code; ?purpose=signup |
 //                                                       forgot_password | email | phone_number picks the latest
 //                                                       code of that purpose (codes.ts). The answer names its
-//                                                       purpose (and its expiry, ms since the epoch, when known).
+//                                                       purpose (and its expiry, ms since the epoch, when known)
+//                                                       and, when a CustomMessage trigger wrote one, its message.
 // Only pools that exist answer; anything else falls through to the next plane.
 import type { WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
 import type { PlaneInfo } from '../../server/http-planes.js';
 import type { HttpResult } from '../../protocol/wire.js';
 import { PURPOSES, pendingCode, type CodePurpose } from './codes.js';
+import { messageFor } from './custom-message.js';
 import { findUser, GLOBAL, owners, pools, type PoolRecord } from './store.js';
 import { jwks, openIdConfiguration } from './tokens.js';
 
@@ -45,7 +47,9 @@ export function serveWellKnown(runtime: Runtime): void {
       if (purpose !== undefined && !PURPOSES.includes(purpose as CodePurpose)) return json(400, { message: `purpose must be one of ${PURPOSES.join(', ')}` });
       const pending = pendingCode(runtime.store, found.scope, u, purpose as CodePurpose | undefined);
       if (!pending) return json(404, { message: 'No pending confirmation code', userStatus: u.UserStatus });
-      return json(200, { userPoolId: found.pool.Id, username: u.Username, code: pending.code, purpose: pending.purpose, expires: pending.expires });
+      // the text a CustomMessage function wrote for this code, when the pool has one
+      const message = messageFor(runtime.store, found.scope, u, pending.purpose, pending.code);
+      return json(200, { userPoolId: found.pool.Id, username: u.Username, code: pending.code, purpose: pending.purpose, expires: pending.expires, message });
     }
     return undefined;
   });
