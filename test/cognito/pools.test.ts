@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import {
   AdminCreateUserCommand, AdminDeleteUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient,
   CreateUserPoolClientCommand, CreateUserPoolCommand, DeleteUserPoolClientCommand, DeleteUserPoolCommand, DescribeUserPoolClientCommand,
-  DescribeUserPoolCommand, ListUserPoolClientsCommand, ListUserPoolsCommand, ListUsersCommand,
+  DescribeUserPoolCommand, ListUserPoolClientsCommand, ListUserPoolsCommand, ListUsersCommand, UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
@@ -50,6 +50,22 @@ test('pool lifecycle: id and ARN formats, AWS default password policy, list with
   const jwks = await fetch(`${c.url}/${p.Id}/.well-known/jwks.json`);
   assert.notEqual(jwks.status, 200, 'a deleted pool publishes no keys');
   await jwks.text();
+});
+
+test('UpdateUserPool: what it names is set, what it leaves out goes back to its default, what is fixed at creation stays', async () => {
+  const p = (await idp.send(new CreateUserPoolCommand({ PoolName: 'upd', UsernameAttributes: ['email'], Policies: { PasswordPolicy: { MinimumLength: 12 } } }))).UserPool!;
+  const fn = 'arn:aws:lambda:us-east-1:000000000000:function:pre-signup';
+  await idp.send(new UpdateUserPoolCommand({ UserPoolId: p.Id, LambdaConfig: { PreSignUp: fn }, MfaConfiguration: 'OFF', DeletionProtection: 'ACTIVE', PoolName: 'renamed' }));
+  let d = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: p.Id }))).UserPool!;
+  assert.deepEqual({ name: d.Name, trigger: d.LambdaConfig?.PreSignUp, protection: d.DeletionProtection, min: d.Policies?.PasswordPolicy?.MinimumLength }, { name: 'renamed', trigger: fn, protection: 'ACTIVE', min: 8 });
+  assert.deepEqual(d.UsernameAttributes, ['email'], 'fixed at creation');
+  assert.ok(d.LastModifiedDate! >= d.CreationDate!);
+  // the API's warning: a second update that leaves LambdaConfig out removes the trigger
+  await idp.send(new UpdateUserPoolCommand({ UserPoolId: p.Id, AutoVerifiedAttributes: ['email'] }));
+  d = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: p.Id }))).UserPool!;
+  assert.deepEqual({ name: d.Name, trigger: d.LambdaConfig?.PreSignUp, protection: d.DeletionProtection, verified: d.AutoVerifiedAttributes }, { name: 'renamed', trigger: undefined, protection: 'INACTIVE', verified: ['email'] });
+  await assert.rejects(idp.send(new UpdateUserPoolCommand({ UserPoolId: 'us-east-1_nosuchpoo' })), (e: Error) => e.name === 'ResourceNotFoundException');
+  await assert.rejects(idp.send(new UpdateUserPoolCommand({ UserPoolId: p.Id, Policies: { PasswordPolicy: { MinimumLength: 5 } } })), (e: Error) => e.name === 'ValidationException');
 });
 
 test('app clients: secret, flows, token validity units and their limits, list, delete', async () => {

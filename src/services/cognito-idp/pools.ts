@@ -1,7 +1,7 @@
-// User pools: create (password policy with AWS's defaults, username/alias attributes, schema), describe,
+// User pools: create (password policy with AWS's defaults, username/alias attributes, schema), update, describe,
 // list, delete. Each pool gets its own RSA key pair at creation, kept in its record.
 import { randomInt } from 'node:crypto';
-import type { CognitoIdpOperations, SchemaAttributeType, UserPoolType } from '../../generated/cognito-idp.js';
+import type { CognitoIdpOperations, CreateUserPoolRequest, SchemaAttributeType, UserPoolType } from '../../generated/cognito-idp.js';
 import { arn } from '../../protocol/ids.js';
 import { paginate } from '../../protocol/pagination.js';
 import { regional } from '../../server/context.js';
@@ -58,6 +58,49 @@ function schemaOf(input: SchemaAttributeType[] | undefined): SchemaAttributeType
   return schema;
 }
 
+type PoolSettingsInput = Pick<
+  CreateUserPoolRequest,
+  | 'Policies'
+  | 'DeletionProtection'
+  | 'LambdaConfig'
+  | 'AutoVerifiedAttributes'
+  | 'MfaConfiguration'
+  | 'EmailVerificationMessage'
+  | 'EmailVerificationSubject'
+  | 'VerificationMessageTemplate'
+  | 'EmailConfiguration'
+  | 'AdminCreateUserConfig'
+  | 'AccountRecoverySetting'
+  | 'UserAttributeUpdateSettings'
+  | 'UserPoolTags'
+  | 'UserPoolTier'
+>;
+
+/** The settings CreateUserPool and UpdateUserPool both take, each given or at AWS's default. */
+function settingsOf(input: PoolSettingsInput): { policy: PoolRecord['PasswordPolicy']; config: PoolRecord['config'] } {
+  const pp = input.Policies?.PasswordPolicy;
+  const policy = { ...DEFAULT_POLICY, ...Object.fromEntries(Object.entries(pp ?? {}).filter(([, v]) => v !== undefined)) } as PoolRecord['PasswordPolicy'];
+  if (policy.MinimumLength < 6 || policy.MinimumLength > 99) throw invalidParameter('Minimum length must be between 6 and 99.');
+  return {
+    policy,
+    config: {
+      DeletionProtection: input.DeletionProtection ?? 'INACTIVE',
+      LambdaConfig: input.LambdaConfig ?? {},
+      AutoVerifiedAttributes: input.AutoVerifiedAttributes,
+      MfaConfiguration: input.MfaConfiguration ?? 'OFF',
+      EmailVerificationMessage: input.EmailVerificationMessage,
+      EmailVerificationSubject: input.EmailVerificationSubject,
+      VerificationMessageTemplate: input.VerificationMessageTemplate ?? { DefaultEmailOption: 'CONFIRM_WITH_CODE' },
+      EmailConfiguration: input.EmailConfiguration ?? { EmailSendingAccount: 'COGNITO_DEFAULT' },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: policy.TemporaryPasswordValidityDays, ...input.AdminCreateUserConfig },
+      AccountRecoverySetting: input.AccountRecoverySetting,
+      UserAttributeUpdateSettings: input.UserAttributeUpdateSettings,
+      UserPoolTags: input.UserPoolTags ?? {},
+      UserPoolTier: input.UserPoolTier ?? 'ESSENTIALS',
+    },
+  };
+}
+
 export function describePool(p: PoolRecord, userCount: number): UserPoolType {
   return {
     ...p.config,
@@ -77,11 +120,9 @@ export const poolHandlers: Handlers<CognitoIdpOperations> = {
     if (input.UsernameAttributes?.length && input.AliasAttributes?.length) {
       throw invalidParameter('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
     }
-    const pp = input.Policies?.PasswordPolicy;
-    const policy = { ...DEFAULT_POLICY, ...Object.fromEntries(Object.entries(pp ?? {}).filter(([, v]) => v !== undefined)) } as PoolRecord['PasswordPolicy'];
-    if (policy.MinimumLength < 6 || policy.MinimumLength > 99) throw invalidParameter('Minimum length must be between 6 and 99.');
     const now = ctx.clock.now();
     const id = poolId(ctx.region);
+    const { policy, config } = settingsOf(input);
     const record: PoolRecord = {
       Id: id,
       Name: input.PoolName,
@@ -91,29 +132,45 @@ export const poolHandlers: Handlers<CognitoIdpOperations> = {
       PasswordPolicy: policy,
       Schema: schemaOf(input.Schema),
       config: {
+        ...config,
         Status: 'Enabled',
-        DeletionProtection: input.DeletionProtection ?? 'INACTIVE',
-        LambdaConfig: input.LambdaConfig ?? {},
-        AutoVerifiedAttributes: input.AutoVerifiedAttributes,
         AliasAttributes: input.AliasAttributes,
         UsernameAttributes: input.UsernameAttributes,
         UsernameConfiguration: input.UsernameConfiguration,
-        MfaConfiguration: input.MfaConfiguration ?? 'OFF',
-        EmailVerificationMessage: input.EmailVerificationMessage,
-        EmailVerificationSubject: input.EmailVerificationSubject,
-        VerificationMessageTemplate: input.VerificationMessageTemplate ?? { DefaultEmailOption: 'CONFIRM_WITH_CODE' },
-        EmailConfiguration: input.EmailConfiguration ?? { EmailSendingAccount: 'COGNITO_DEFAULT' },
-        AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: policy.TemporaryPasswordValidityDays, ...input.AdminCreateUserConfig },
-        AccountRecoverySetting: input.AccountRecoverySetting,
-        UserAttributeUpdateSettings: input.UserAttributeUpdateSettings,
-        UserPoolTags: input.UserPoolTags ?? {},
-        UserPoolTier: input.UserPoolTier ?? 'ESSENTIALS',
       },
       key: newSigningKey(),
     };
     pools(ctx.store).put(regional(ctx), id, record);
     owners(ctx.store).put(GLOBAL, `pool/${id}`, { account: ctx.account, region: ctx.region, poolId: id });
     return { UserPool: describePool(record, 0) };
+  },
+
+  /**
+   * As AWS warns: every setting the request leaves out goes back to its default (its Lambda triggers, its
+   * password policy, its messages …). What cannot change after creation (the schema, username and alias
+   * attributes, the username configuration, the signing keys) stays.
+   */
+  UpdateUserPool(ctx, input) {
+    const scope = regional(ctx);
+    const p = poolOf(ctx.store, scope, input.UserPoolId);
+    const { policy, config } = settingsOf(input);
+    const record: PoolRecord = {
+      ...p,
+      Name: input.PoolName ?? p.Name,
+      LastModifiedDate: ctx.clock.now(),
+      PasswordPolicy: policy,
+      config: {
+        ...config,
+        Status: p.config.Status,
+        AliasAttributes: p.config.AliasAttributes,
+        UsernameAttributes: p.config.UsernameAttributes,
+        UsernameConfiguration: p.config.UsernameConfiguration,
+        // tags are TagResource's: an update without UserPoolTags keeps them
+        UserPoolTags: input.UserPoolTags ?? p.config.UserPoolTags,
+      },
+    };
+    pools(ctx.store).put(scope, p.Id, record);
+    return {};
   },
 
   DescribeUserPool(ctx, { UserPoolId }) {
