@@ -104,9 +104,9 @@ export async function startRuntimeApi(target: RuntimeApiTarget, o: { unixSocket?
     servers.push(tcp);
     await listen(tcp, { port: 0, host: '127.0.0.1' });
     if (o.unixSocket && process.platform !== 'win32') {
-      const candidate = path.join(socketDir(), `${randomBytes(8).toString('hex')}.sock`);
       const unix = net.createServer(accept);
       try {
+        const candidate = path.join(socketDir(), `${randomBytes(8).toString('hex')}.sock`);
         await listen(unix, { path: candidate });
         servers.push(unix);
         socketPath = candidate;
