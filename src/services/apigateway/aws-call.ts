@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Integration } from '../../generated/apigateway.js';
 import { accessKeyById, roleByArn, trustPolicyAllows, trustPolicyOf } from '../iam/index.js';
 import { issueRoleCredentials, sessionByAccessKey } from '../sts/index.js';
-import { logError } from './execution-log.js';
+import { logError, type LoggedRequest } from './execution-log.js';
 import { internalError } from './gateway-errors.js';
 import { callHttp, type BackendAnswer } from './http-call.js';
 import type { ApiRequest } from './request.js';
@@ -62,15 +62,19 @@ function sign(keys: Keys, method: string, path: string, query: URLSearchParams, 
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${keys.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
 
+/** What calling a service as API Gateway reads of the request: REST APIs pass theirs, HTTP APIs' service
+ *  integrations a request of their own. */
+export type AwsCallRequest = LoggedRequest & Pick<ApiRequest, 'account' | 'region'> & Partial<Pick<ApiRequest, 'caller'>>;
+
 /** Where Cumulus's own listener is reachable from inside the process. */
-function selfAddress(req: ApiRequest): string {
+function selfAddress(req: Pick<ApiRequest, 'runtime'>): string {
   const host = req.runtime.config.host;
   const local = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `${local}:${req.runtime.config.port}`;
 }
 
 /** Whether API Gateway may assume the role: it exists and trusts apigateway.amazonaws.com. */
-export function assumable(req: ApiRequest, roleArn: string): boolean {
+export function assumable(req: Pick<ApiRequest, 'runtime' | 'account'>, roleArn: string): boolean {
   const role = roleByArn(req.runtime, roleArn);
   return role !== undefined && trustPolicyAllows(trustPolicyOf(role), { arn: '', account: req.account, service: 'apigateway.amazonaws.com' }, 'sts:AssumeRole');
 }
@@ -78,7 +82,7 @@ export function assumable(req: ApiRequest, roleArn: string): boolean {
 export const cannotAssume = (roleArn: string) => `Execution failed due to configuration error: API Gateway does not have permission to assume the provided role ${roleArn}`;
 
 /** The role's keys, or a configuration error as API Gateway reports when it cannot assume the role. */
-function roleKeys(req: ApiRequest, roleArn: string): Keys {
+function roleKeys(req: AwsCallRequest, roleArn: string): Keys {
   try {
     if (!assumable(req, roleArn)) throw new Error('not trusted');
     const c = issueRoleCredentials(req.runtime, { region: req.region }, roleArn, `BackplaneAssumeRoleSession-${req.requestId.slice(0, 8)}`, 900).Credentials;
@@ -90,7 +94,7 @@ function roleKeys(req: ApiRequest, roleArn: string): Keys {
 }
 
 /** The keys of the caller an IAM-authorized method identified (an IAM user's key or an STS session's). */
-function callerKeys(req: ApiRequest): Keys | undefined {
+function callerKeys(req: AwsCallRequest): Keys | undefined {
   const id = req.caller?.accessKey;
   if (!id) return undefined;
   const user = accessKeyById(req.runtime, id);
@@ -118,7 +122,7 @@ export function endpointUri(t: AwsTarget, path: string, query: URLSearchParams):
   return `https://${t.service}.${t.region}.amazonaws.com${path}${q ? `?${q}` : ''}`;
 }
 
-export function callAwsService(req: ApiRequest, integ: Integration, call: AwsCall): Promise<BackendAnswer> {
+export function callAwsService(req: AwsCallRequest, integ: Integration, call: AwsCall): Promise<BackendAnswer> {
   const creds = integ.credentials;
   const headers: Record<string, string> = { ...call.headers, host: selfAddress(req) };
   if (creds && /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(creds)) {

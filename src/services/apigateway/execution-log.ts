@@ -40,7 +40,10 @@ export function startExecutionLog(req: ApiRequest): void {
   if (prev) req.execLog.lines.push(...prev.lines);
 }
 
-function push(req: ApiRequest, message: string): void {
+/** What writing to a request's execution log reads of it (HTTP APIs' service integrations pass their own). */
+export type LoggedRequest = Pick<ApiRequest, 'runtime' | 'apiId' | 'requestId' | 'execLog'> & { stage: Pick<ApiRequest['stage'], 'stageName'> };
+
+function push(req: LoggedRequest, message: string): void {
   req.execLog!.lines.push({ timestamp: req.runtime.clock.now(), message: `(${req.requestId}) ${message}` });
 }
 
@@ -54,7 +57,7 @@ export function logData(req: ApiRequest, message: string): void {
 }
 
 /** Failures: at both levels; also Cumulus's own log, where configuration errors have always gone. */
-export function logError(req: ApiRequest, message: string): void {
+export function logError(req: LoggedRequest, message: string): void {
   req.runtime.log.warn(`apigateway ${req.apiId}/${req.stage.stageName} ${req.requestId}: ${message}`);
   if (req.execLog) push(req, message);
 }

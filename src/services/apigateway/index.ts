@@ -20,3 +20,6 @@ export {
   type DomainTarget,
   type MappingRecord,
 } from './domains.js';
+// AWS service integrations: calls to Cumulus's own services signed as a role API Gateway assumes (HTTP APIs'
+// integration subtypes reuse the REST side's path)
+export { assumable, callAwsService, cannotAssume, type AwsCall, type AwsCallRequest, type AwsTarget } from './aws-call.js';

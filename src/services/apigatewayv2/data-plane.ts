@@ -6,7 +6,7 @@
 // A named stage is the first path segment; the $default stage serves paths without one. REST APIs
 // (apigateway) share these forms: an id this service does not know is left to the next plane.
 // A request goes through: CORS preflight, routing (404 Not Found), throttling, authorization (JWT, Lambda,
-// IAM), the integration (Lambda 2.0/1.0 or HTTP proxy), CORS headers, metrics.
+// IAM), the integration (Lambda 2.0/1.0, HTTP proxy or an AWS service), CORS headers, metrics.
 import { randomBytes } from 'node:crypto';
 import type { WireRequest } from '../../protocol/identify.js';
 import type { Runtime } from '../../server/context.js';
@@ -17,6 +17,7 @@ import { addCorsHeaders, isPreflight, preflight } from './cors.js';
 import { eventV1, eventV2 } from './events.js';
 import { callHttpProxy } from './http-proxy.js';
 import { authorizeIam } from './iam-auth.js';
+import { callServiceIntegration } from './service-integrations.js';
 import { authorizeJwt } from './jwt-authorizer.js';
 import { authorizeLambda } from './lambda-authorizer.js';
 import { callLambda } from './lambda-call.js';
@@ -223,6 +224,8 @@ class DataPlane {
         const ti = performance.now();
         if (integration.IntegrationType === 'HTTP_PROXY') {
           answer = await callHttpProxy(req, integration);
+        } else if (integration.IntegrationSubtype) {
+          answer = await callServiceIntegration(req, integration);
         } else {
           const v2 = integration.PayloadFormatVersion === '2.0';
           const payload = await this.withTimeout(callLambda(req, integration.IntegrationUri!, integration.CredentialsArn, v2 ? eventV2(req) : eventV1(req), 'integration'), integration.TimeoutInMillis);

@@ -5,7 +5,8 @@
 import { callBackend, type BackendVia } from '../apigateway/index.js';
 import { listenerEndpoint } from '../elbv2/index.js';
 import { withStageVariables } from './lambda-call.js';
-import { headerOf, internalError, serviceUnavailable, type Answer, type HttpApiRequest } from './request.js';
+import { referenceValue } from './parameter-mapping.js';
+import { internalError, serviceUnavailable, type Answer, type HttpApiRequest } from './request.js';
 import type { IntegrationRecord } from './store.js';
 import { vpcLinkProblem } from './vpc-links.js';
 
@@ -16,33 +17,10 @@ const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-e
 function mappingValue(req: HttpApiRequest, v: string): string | undefined {
   let missing = false;
   const out = v.replace(/\$(request\.(?:header|querystring|path)\.[A-Za-z0-9_-]+|request\.path|context\.[A-Za-z0-9_.]+|stageVariables\.[A-Za-z0-9_]+)/g, (_, ref: string) => {
-    if (ref === 'request.path') return req.path;
-    const [kind, sub, ...rest] = ref.split('.');
-    const name = rest.join('.');
-    if (kind === 'request' && sub === 'header') return headerOf(req, name) ?? '\u0000MISSING\u0000';
-    if (kind === 'request' && sub === 'querystring') return req.query.has(name) ? req.query.getAll(name).join(',') : '\u0000MISSING\u0000';
-    if (kind === 'request' && sub === 'path') return req.match?.pathParameters[name] ?? '';
-    if (kind === 'stageVariables') return req.stage.StageVariables[sub!] ?? '';
-    const ctxVar = [sub, ...rest].join('.');
-    const context: Record<string, string> = {
-      requestId: req.requestId,
-      apiId: req.api.ApiId,
-      stage: req.stage.StageName,
-      accountId: req.account,
-      domainName: req.domainName,
-      httpMethod: req.method,
-      path: req.rawPath,
-      routeKey: req.match?.route.RouteKey ?? '',
-      'identity.sourceIp': req.sourceIp,
-      'identity.userAgent': headerOf(req, 'user-agent') ?? '',
-      'authorizer.principalId': req.authorizer?.principalId ?? '',
-    };
-    if (ctxVar.startsWith('authorizer.claims.')) return req.authorizer?.jwt?.claims[ctxVar.slice(18)] ?? '';
-    if (ctxVar.startsWith('authorizer.')) return String(req.authorizer?.lambda?.[ctxVar.slice(11)] ?? '');
-    return context[ctxVar] ?? '';
-  }).replace(/\u0000MISSING\u0000/g, () => {
-    missing = true;
-    return '';
+    const x = referenceValue(req, ref);
+    // a header or query parameter the request lacks skips the mapping; other references read as empty
+    if (x === undefined && /^request\.(header|querystring)\./.test(ref)) missing = true;
+    return x === undefined || x === null ? '' : typeof x === 'string' ? x : JSON.stringify(x);
   });
   return missing ? undefined : out;
 }

@@ -1,5 +1,6 @@
-// Integrations of HTTP APIs: AWS_PROXY (Lambda, payload format 1.0 or 2.0) and HTTP_PROXY (any URL), with
-// parameter mappings and a timeout of 50–30,000 ms (30 s by default).
+// Integrations of HTTP APIs: AWS_PROXY (Lambda, payload format 1.0 or 2.0), AWS_PROXY with an IntegrationSubtype
+// (AWS service integrations, service-integrations.ts) and HTTP_PROXY (any URL), with parameter mappings and a
+// timeout of 50–30,000 ms (30 s by default).
 import type { Apigatewayv2Operations, CreateIntegrationRequest } from '../../generated/apigatewayv2.js';
 import type { RequestContext } from '../../server/context.js';
 import type { Handlers } from '../define.js';
@@ -8,6 +9,7 @@ import { badRequest, conflict, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { apiOf, integrationOf, page, saveApi } from './lookup.js';
 import type { ApiRecord, IntegrationRecord } from './store.js';
+import { checkSubtype } from './service-integrations.js';
 import { vpcLinkExists } from './vpc-links.js';
 
 const METHODS = new Set(['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -35,7 +37,10 @@ export function checkIntegration(id: string, f: IntegrationFields, managed?: boo
   if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
     throw badRequest(`Integration type ${type} is not supported for HTTP APIs. Supported types are AWS_PROXY and HTTP_PROXY.`);
   }
-  if (f.IntegrationSubtype) throw badRequest('AWS service integrations (IntegrationSubtype) are not supported by Cumulus yet.');
+  if (f.IntegrationSubtype) {
+    if (type !== 'AWS_PROXY') throw badRequest('IntegrationSubtype is only supported for integrations of type AWS_PROXY.');
+    return serviceIntegration(id, f, managed);
+  }
   const vpcLink = f.ConnectionType === 'VPC_LINK';
   if (vpcLink) {
     if (type !== 'HTTP_PROXY') throw badRequest('ConnectionType VPC_LINK is only supported for HTTP_PROXY integrations.');
@@ -95,6 +100,32 @@ export function checkIntegration(id: string, f: IntegrationFields, managed?: boo
     ResponseParameters: f.ResponseParameters && Object.keys(f.ResponseParameters).length ? f.ResponseParameters : undefined,
     TimeoutInMillis: timeout,
     TlsConfig: f.TlsConfig,
+  };
+}
+
+/** An AWS service integration (AWS_PROXY with a subtype): no URI or method; the role and parameters it calls with. */
+function serviceIntegration(id: string, f: IntegrationFields, managed?: boolean): IntegrationRecord {
+  const timeout = f.TimeoutInMillis ?? 30000;
+  if (timeout < 50 || timeout > 30000) throw badRequest('Timeout must be between 50 and 30000 milliseconds.');
+  const pfv = checkSubtype({ ...f, IntegrationSubtype: f.IntegrationSubtype! });
+  for (const [status, rules] of Object.entries(f.ResponseParameters ?? {})) {
+    if (!/^[1-5]\d\d$/.test(status)) throw badRequest(`Invalid status code specified in response parameters: ${status}`);
+    for (const k of Object.keys(rules)) {
+      if (!/^((overwrite|append|remove):header\.[^\s]+|overwrite:statuscode)$/.test(k)) throw badRequest(`Invalid mapping expression specified: ${k}`);
+    }
+  }
+  return {
+    IntegrationId: id,
+    ApiGatewayManaged: managed || undefined,
+    ConnectionType: 'INTERNET',
+    CredentialsArn: f.CredentialsArn,
+    Description: f.Description,
+    IntegrationSubtype: f.IntegrationSubtype,
+    IntegrationType: 'AWS_PROXY',
+    PayloadFormatVersion: pfv,
+    RequestParameters: f.RequestParameters,
+    ResponseParameters: f.ResponseParameters && Object.keys(f.ResponseParameters).length ? f.ResponseParameters : undefined,
+    TimeoutInMillis: timeout,
   };
 }
 

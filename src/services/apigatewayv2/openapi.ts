@@ -271,6 +271,7 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
 function integrationExtension(i: IntegrationRecord): Doc {
   return {
     type: i.IntegrationType.toLowerCase(),
+    integrationSubtype: i.IntegrationSubtype,
     httpMethod: i.IntegrationMethod,
     uri: i.IntegrationUri,
     connectionType: i.ConnectionType,
