@@ -83,6 +83,7 @@ async function refreshAuth(ctx: RequestContext, c: ClientContext, params: Record
   const u = findUser(ctx.store, c.scope, c.pool.Id, r.username);
   if (!u) throw notAuthorized('Invalid Refresh Token');
   if (!u.Enabled) throw notAuthorized('User is disabled.');
+  if (r.revoked) throw notAuthorized('Refresh Token has been revoked');
   // clients with a secret sign the refresh with the user's username (or sub)
   if (c.client.ClientSecret) checkSecretHash(c.client, params?.USERNAME ?? u.Username, params?.SECRET_HASH);
   return { ChallengeParameters: {}, AuthenticationResult: await issueWithTriggers(ctx, c, u, 'TokenGeneration_RefreshTokens', meta, { originJti: r.originJti, authTime: r.authTime }) };
@@ -159,21 +160,37 @@ export function userOfAccessToken(ctx: RequestContext, token: string): { user: U
   if (!v.ok) throw notAuthorized(v.reason === 'expired' ? 'Access Token has expired' : 'Invalid Access Token');
   if (v.claims.token_use !== 'access') throw notAuthorized('Invalid Access Token');
   const u = findUser(ctx.store, v.scope, v.pool.Id, String(v.claims.username));
-  if (!u || u.sub !== v.claims.sub) throw notAuthorized('Invalid Access Token');
+  // a well-signed token of a user since deleted (or deleted and created again: another sub)
+  if (!u || u.sub !== v.claims.sub) throw new AwsError('UserNotFoundException', 'User does not exist.');
   if (u.revokedOrigins?.includes(String(v.claims.origin_jti))) throw notAuthorized('Access Token has been revoked');
   return { user: u, scope: v.scope };
 }
 
-/** Revokes every sign-in of the user: refresh tokens are deleted, access tokens answer 'revoked'. */
-function signOut(ctx: RequestContext, scope: Scope, u: UserRecord): void {
-  const origins = new Set(u.revokedOrigins ?? []);
+/**
+ * Revokes every sign-in of the user (GlobalSignOut, AdminUserGlobalSignOut, AdminDisableUser): refresh tokens
+ * answer 'revoked' until they expire (expired ones are dropped), access tokens answer 'revoked'.
+ */
+export function signOut(ctx: RequestContext, scope: Scope, u: UserRecord): void {
+  const now = ctx.clock.now();
+  const origins: string[] = [];
   for (const r of refreshTokens(ctx.store).list(scope)) {
     if (r.poolId !== u.poolId || r.username !== u.Username) continue;
-    origins.add(r.originJti);
-    refreshTokens(ctx.store).delete(scope, r.token);
+    if (r.expires <= now) refreshTokens(ctx.store).delete(scope, r.token);
+    else if (!r.revoked) refreshTokens(ctx.store).put(scope, r.token, { ...r, revoked: true });
+    origins.push(r.originJti);
   }
-  u.revokedOrigins = [...origins].slice(-50);
-  saveUser(ctx.store, scope, u, ctx.clock.now());
+  revokeOrigins(u, origins);
+  saveUser(ctx.store, scope, u, now);
+}
+
+/** Marks sign-ins (origin_jti) whose access tokens answer 'Access Token has been revoked'; the latest 50 are kept. */
+export function revokeOrigins(u: UserRecord, origins: string[]): void {
+  const all = new Set(u.revokedOrigins ?? []);
+  for (const o of origins) {
+    all.delete(o);
+    all.add(o);
+  }
+  u.revokedOrigins = [...all].slice(-50);
 }
 
 export const authHandlers: Handlers<CognitoIdpOperations> = {

@@ -1,7 +1,7 @@
-// App clients: create (optional secret, explicit auth flows, token validities with their units), describe,
-// list, delete. Token lifetimes are resolved here for the auth flows.
+// App clients: create (optional secret, explicit auth flows, token validities with their units), update (what
+// it leaves out returns to its default), describe, list, delete. Token lifetimes are resolved here for the auth flows.
 import { randomInt } from 'node:crypto';
-import type { CognitoIdpOperations, UserPoolClientType } from '../../generated/cognito-idp.js';
+import type { CognitoIdpOperations, UpdateUserPoolClientRequest, UserPoolClientType } from '../../generated/cognito-idp.js';
 import { paginate } from '../../protocol/pagination.js';
 import { regional } from '../../server/context.js';
 import type { Handlers } from '../define.js';
@@ -48,6 +48,24 @@ function check(c: ClientRecord): void {
   if (t.refresh < t.access || t.refresh < t.id) throw invalidParameter('Refresh token validity must be greater than the access and id token validities.');
 }
 
+type ClientSettings = Omit<UpdateUserPoolClientRequest, 'UserPoolId' | 'ClientId' | 'ClientName'>;
+
+/** The settings CreateUserPoolClient and UpdateUserPoolClient both take, each given or at AWS's default. */
+function settingsOf(input: ClientSettings): Omit<ClientRecord, 'UserPoolId' | 'ClientId' | 'ClientName' | 'ClientSecret' | 'CreationDate' | 'LastModifiedDate'> {
+  return {
+    ...input,
+    RefreshTokenValidity: input.RefreshTokenValidity ?? 30,
+    AccessTokenValidity: input.AccessTokenValidity ?? 60,
+    IdTokenValidity: input.IdTokenValidity ?? 60,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days', ...input.TokenValidityUnits },
+    AllowedOAuthFlowsUserPoolClient: input.AllowedOAuthFlowsUserPoolClient ?? false,
+    EnableTokenRevocation: input.EnableTokenRevocation ?? true,
+    EnablePropagateAdditionalUserContextData: input.EnablePropagateAdditionalUserContextData ?? false,
+    AuthSessionValidity: input.AuthSessionValidity ?? 3,
+    PreventUserExistenceErrors: input.PreventUserExistenceErrors ?? 'ENABLED',
+  };
+}
+
 export function describeClient(c: ClientRecord): UserPoolClientType {
   const { CreationDate, LastModifiedDate, ...rest } = c;
   return { ...rest, CreationDate: new Date(CreationDate), LastModifiedDate: new Date(LastModifiedDate) };
@@ -59,28 +77,43 @@ export const clientHandlers: Handlers<CognitoIdpOperations> = {
     const pool = poolOf(ctx.store, scope, input.UserPoolId);
     if (input.ClientSecret !== undefined && !input.GenerateSecret) throw invalidParameter('ClientSecret can only be set when GenerateSecret is true.');
     const now = ctx.clock.now();
-    const { UserPoolId: _p, ClientName, GenerateSecret, ClientSecret, ...config } = input;
+    const { UserPoolId: _p, ClientName, GenerateSecret, ClientSecret, ...settings } = input;
     const c: ClientRecord = {
-      ...config,
+      ...settingsOf(settings),
       UserPoolId: pool.Id,
       ClientName,
       ClientId: rand(26),
       ClientSecret: GenerateSecret ? (ClientSecret ?? rand(51)) : undefined,
-      RefreshTokenValidity: input.RefreshTokenValidity ?? 30,
-      AccessTokenValidity: input.AccessTokenValidity ?? 60,
-      IdTokenValidity: input.IdTokenValidity ?? 60,
-      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days', ...input.TokenValidityUnits },
-      AllowedOAuthFlowsUserPoolClient: input.AllowedOAuthFlowsUserPoolClient ?? false,
-      EnableTokenRevocation: input.EnableTokenRevocation ?? true,
-      EnablePropagateAdditionalUserContextData: input.EnablePropagateAdditionalUserContextData ?? false,
-      AuthSessionValidity: input.AuthSessionValidity ?? 3,
-      PreventUserExistenceErrors: input.PreventUserExistenceErrors ?? 'ENABLED',
       CreationDate: now,
       LastModifiedDate: now,
     };
     check(c);
     clients(ctx.store).put(scope, c.ClientId, c);
     owners(ctx.store).put(GLOBAL, `client/${c.ClientId}`, { account: ctx.account, region: ctx.region, poolId: pool.Id });
+    return { UserPoolClient: describeClient(c) };
+  },
+
+  /**
+   * As AWS warns: every setting the request leaves out goes back to its default (its auth flows, token
+   * validities, OAuth settings …). The client's id, secret, pool and creation date stay; so does its name
+   * when none is given (a client always has one).
+   */
+  UpdateUserPoolClient(ctx, input) {
+    const scope = regional(ctx);
+    const pool = poolOf(ctx.store, scope, input.UserPoolId);
+    const old = clientOf(ctx.store, scope, pool.Id, input.ClientId);
+    const { UserPoolId: _p, ClientId: _c, ClientName, ...settings } = input;
+    const c: ClientRecord = {
+      ...settingsOf(settings),
+      UserPoolId: old.UserPoolId,
+      ClientName: ClientName ?? old.ClientName,
+      ClientId: old.ClientId,
+      ClientSecret: old.ClientSecret,
+      CreationDate: old.CreationDate,
+      LastModifiedDate: ctx.clock.now(),
+    };
+    check(c);
+    clients(ctx.store).put(scope, c.ClientId, c);
     return { UserPoolClient: describeClient(c) };
   },
 

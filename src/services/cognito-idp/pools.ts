@@ -10,6 +10,7 @@ import { removePoolGroups } from './groups.js';
 import { DEFAULT_POLICY } from './password.js';
 import { clients, GLOBAL, owners, poolOf, pools, refreshTokens, sessions, users, usersOfPool, type PoolRecord } from './store.js';
 import { newSigningKey } from './tokens.js';
+import { checkTags } from './pool-tags.js';
 import { invalidParameter } from './errors.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -51,11 +52,35 @@ function schemaOf(input: SchemaAttributeType[] | undefined): SchemaAttributeType
       Object.assign(std, { Required: a.Required ?? std.Required, Mutable: a.Mutable ?? std.Mutable });
       continue;
     }
-    // custom attributes are stored with the custom: prefix and can never be required
-    if (a.Required) throw invalidParameter(`Required custom attributes are not supported currently.`);
-    schema.push({ ...a, Name: `custom:${a.Name.replace(/^custom:/, '')}`, AttributeDataType: a.AttributeDataType ?? 'String', DeveloperOnlyAttribute: a.DeveloperOnlyAttribute ?? false, Mutable: a.Mutable ?? true, Required: false });
+    addCustomAttribute(schema, a);
   }
   return schema;
+}
+
+/** AWS's limit on custom attributes in a pool. */
+export const MAX_CUSTOM_ATTRIBUTES = 50;
+
+/**
+ * Adds a custom attribute to a schema (CreateUserPool's Schema, AddCustomAttributes): stored with the custom:
+ * prefix, never required, never twice, at most 50 in a pool.
+ */
+export function addCustomAttribute(schema: SchemaAttributeType[], a: SchemaAttributeType): void {
+  if (!a.Name) throw invalidParameter('Attribute name must be specified.');
+  const name = `custom:${a.Name.replace(/^custom:/, '')}`;
+  if (a.Required) throw invalidParameter(`Required custom attributes are not supported currently.`);
+  if (schema.some((s) => s.Name === name)) throw invalidParameter(`${name}: Existing attribute already has name ${name}.`);
+  if (schema.filter((s) => s.Name?.startsWith('custom:')).length >= MAX_CUSTOM_ATTRIBUTES) {
+    throw invalidParameter(`A user pool can have at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes.`);
+  }
+  const min = Number(a.StringAttributeConstraints?.MinLength ?? 0);
+  const max = Number(a.StringAttributeConstraints?.MaxLength ?? 2048);
+  if (a.StringAttributeConstraints && (!(min >= 0) || !(max <= 2048) || min > max)) {
+    throw invalidParameter(`${name}: StringAttributeConstraints must have 0 <= MinLength <= MaxLength <= 2048.`);
+  }
+  const lo = a.NumberAttributeConstraints?.MinValue;
+  const hi = a.NumberAttributeConstraints?.MaxValue;
+  if (lo !== undefined && hi !== undefined && Number(lo) > Number(hi)) throw invalidParameter(`${name}: MinValue must not be greater than MaxValue.`);
+  schema.push({ ...a, Name: name, AttributeDataType: a.AttributeDataType ?? 'String', DeveloperOnlyAttribute: a.DeveloperOnlyAttribute ?? false, Mutable: a.Mutable ?? true, Required: false });
 }
 
 type PoolSettingsInput = Pick<
@@ -95,7 +120,7 @@ function settingsOf(input: PoolSettingsInput): { policy: PoolRecord['PasswordPol
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: policy.TemporaryPasswordValidityDays, ...input.AdminCreateUserConfig },
       AccountRecoverySetting: input.AccountRecoverySetting,
       UserAttributeUpdateSettings: input.UserAttributeUpdateSettings,
-      UserPoolTags: input.UserPoolTags ?? {},
+      UserPoolTags: checkTags({}, input.UserPoolTags ?? {}),
       UserPoolTier: input.UserPoolTier ?? 'ESSENTIALS',
     },
   };

@@ -56,6 +56,8 @@ export interface RefreshRecord {
   originJti: string;
   authTime: number;
   expires: number;
+  /** revoked by RevokeToken or a global sign-out: kept until it expires so a refresh answers 'revoked' */
+  revoked?: boolean;
 }
 
 export interface SessionRecord {

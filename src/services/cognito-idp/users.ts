@@ -15,7 +15,7 @@ import { maskEmail } from './codes.js';
 import { removeUserMemberships } from './groups.js';
 import { checkPassword, generatePassword, hashPassword } from './password.js';
 import { srpMaterial } from './srp.js';
-import { attr, findUser, poolOf, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
+import { attr, findUser, poolOf, refreshTokens, userKey, userOf, users, usersOfPool, type PoolRecord, type UserRecord } from './store.js';
 import { invalidParameter } from './errors.js';
 import { applyPreSignUp, postConfirmation, preSignUp } from './signup-triggers.js';
 import { customMessage } from './custom-message.js';
@@ -80,6 +80,13 @@ export function saveUser(store: RequestContext['store'], scope: Scope, u: UserRe
   users(store).put(scope, userKey(u.poolId, u.Username), u);
 }
 
+/** Deletes a user with its group memberships and refresh tokens (a user created again later under the same
+ *  name must not inherit the old sign-ins). */
+export function removeUser(store: RequestContext['store'], scope: Scope, u: UserRecord): void {
+  users(store).delete(scope, userKey(u.poolId, u.Username));
+  removeUserMemberships(store, scope, u.poolId, u.Username);
+  for (const r of refreshTokens(store).list(scope)) if (r.poolId === u.poolId && r.username === u.Username) refreshTokens(store).delete(scope, r.token);
+}
 
 // AWS's Filter: "attribute = \"value\"" (exact) or "attribute ^= \"value\"" (prefix)
 const FILTERABLE = new Set(['username', 'email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username', 'cognito:user_status', 'status', 'sub']);
@@ -160,9 +167,7 @@ export const userHandlers: Handlers<CognitoIdpOperations> = {
 
   AdminDeleteUser(ctx, { UserPoolId, Username }) {
     const scope = regional(ctx);
-    const u = userOf(ctx.store, scope, poolOf(ctx.store, scope, UserPoolId).Id, Username);
-    users(ctx.store).delete(scope, userKey(u.poolId, u.Username));
-    removeUserMemberships(ctx.store, scope, u.poolId, u.Username);
+    removeUser(ctx.store, scope, userOf(ctx.store, scope, poolOf(ctx.store, scope, UserPoolId).Id, Username));
   },
 
   async AdminConfirmSignUp(ctx, { UserPoolId, Username, ClientMetadata }) {
