@@ -11,14 +11,13 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, message } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
 let poolId: string;
 let poolArn: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const message = (e: unknown) => (e as Error).message;
 
 before(async () => {
   c = await startTestCumulus();

@@ -7,13 +7,12 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, message } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
 let poolId: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const message = (e: unknown) => (e as Error).message;
 const customNames = async () =>
   (await idp.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!.SchemaAttributes!.map((a) => a.Name!).filter((n) => n.startsWith('custom:'));
 

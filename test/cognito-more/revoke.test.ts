@@ -9,15 +9,13 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, message, claimsOf } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
 let poolId: string;
 let clientId: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const message = (e: unknown) => (e as Error).message;
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 const flows = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
 
 const signIn = (client: string, extra: Record<string, string> = {}) =>

@@ -8,14 +8,13 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, message } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
 let poolId: string;
 let clientId: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const message = (e: unknown) => (e as Error).message;
 
 async function makeUser(name: string, password: string): Promise<void> {
   await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: name, MessageAction: 'SUPPRESS' }));

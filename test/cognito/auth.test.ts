@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, claimsOf } from './helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -19,8 +20,6 @@ let clientId: string;
 let secretClientId: string;
 let secret: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 const advance = async (seconds: number) => {
   const r = await fetch(`${c.url}/_cumulus/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds }) });
   assert.equal(r.status, 200);

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code } from './helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -22,7 +23,6 @@ after(async () => {
   await c.stop();
 });
 
-const code = (e: unknown) => (e as { name?: string }).name;
 
 test('pool lifecycle: id and ARN formats, AWS default password policy, list with pagination, delete', async () => {
   const p = (await idp.send(new CreateUserPoolCommand({ PoolName: 'one', UsernameAttributes: ['email'], AutoVerifiedAttributes: ['email'] }))).UserPool!;

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { code, message } from './helpers.js';
 
 // ---- the client side of Cognito's SRP ----
 const N = BigInt(
@@ -94,8 +95,6 @@ let poolId: string;
 let clientId: string;
 let legacyClientId: string;
 
-const code = (e: unknown) => (e as { name?: string }).name;
-const message = (e: unknown) => (e as Error).message;
 
 async function srpSignIn(client: string, username: string, password: string, extra: { secret?: string; pool?: string } = {}) {
   const pool = extra.pool ?? poolId;
