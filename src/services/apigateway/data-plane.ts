@@ -14,7 +14,7 @@ import { HANDLED, type PlaneInfo } from '../../server/http-planes.js';
 import { writeAccessLog } from './access-log.js';
 import { flushExecutionLog, logInfo, startExecutionLog } from './execution-log.js';
 import { traceMethodRequest, traceMethodResponse, traceUsagePlan } from './execution-trace.js';
-import { ALIAS_HOST, ENDPOINT_HOST, forgetEndpointConfigs, privateAccess, type Via } from './private-api.js';
+import { ALIAS_HOST, ENDPOINT_HOST, privateAccess, type Via } from './private-api.js';
 import { ACCOUNT_THROTTLE } from './account.js';
 import { authorize } from './authorizer-run.js';
 import { GatewayError, missingToken, renderGatewayError, type Answer } from './gateway-errors.js';
@@ -305,17 +305,8 @@ export function installDataPlane(runtime: Runtime): void {
   runtime.bus.on('reset', ({ service }) => {
     if (!service || service === 'apigateway') plane.buckets.clear();
   });
-  // endpoint types and VPC endpoint associations apply at once, without a deployment; deployed stages are
-  // read again after any write
-  runtime.bus.on('api-call', ({ service, operation, readOnly }) => {
-    if (service !== 'apigateway' || readOnly) return;
-    plane.deployed.forget();
-    if (/RestApi/.test(operation)) forgetEndpointConfigs(runtime.store);
-  });
-  runtime.bus.on('reset', () => {
-    plane.deployed.forget();
-    forgetEndpointConfigs(runtime.store);
-  });
+  // deployed stages, endpoint types and VPC endpoint associations are read again once an API Gateway record
+  // has changed (StageCache, private-api.ts: Store.generation)
   runtime.http.addDataPlane((req, info) => plane.handle(req, info));
 }
 

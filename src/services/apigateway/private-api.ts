@@ -4,8 +4,9 @@
 // the x-apigw-api-id header. Anything else, and any other API reached through an endpoint, is 403 Forbidden.
 // The endpoint and its VPC become aws:SourceVpce / aws:SourceVpc for the resource policy.
 import type { Store } from '../../state/db.js';
+import { RecordCache } from '../../state/record-cache.js';
 import { vpcEndpointById } from '../ec2/index.js';
-import { tables, type ApiLocation } from './store.js';
+import { SERVICE, tables, type ApiLocation } from './store.js';
 
 /** {api-id}-{vpce-id}.execute-api.(localhost | REGION.amazonaws.com) */
 export const ALIAS_HOST = /^([a-z0-9]+)-(vpce-[0-9a-f]+)\.execute-api\.(?:localhost(?:\.localstack\.cloud)?|[a-z0-9-]+\.amazonaws\.com)(?::\d+)?$/;
@@ -25,25 +26,14 @@ interface EndpointConfig {
   vpcEndpointIds: string[];
 }
 
-/** Each API's endpoint configuration, read once: the data plane forgets it when a RestApi operation runs. */
-const configs = new WeakMap<Store, Map<string, EndpointConfig>>();
-
-export function forgetEndpointConfigs(store: Store): void {
-  configs.get(store)?.clear();
-}
+/** Each API's endpoint configuration, read again only once an API Gateway record has changed (Store.generation). */
+const endpointConfigs = new RecordCache<EndpointConfig>(SERVICE);
 
 function configOf(store: Store, loc: ApiLocation, apiId: string): EndpointConfig {
-  let m = configs.get(store);
-  if (!m) configs.set(store, (m = new Map()));
-  const key = `${loc.account}/${loc.region}/${apiId}`;
-  let c = m.get(key);
-  if (!c) {
+  return endpointConfigs.get(store, `${loc.account}/${loc.region}/${apiId}`, () => {
     const api = tables(store).apis.get(loc, apiId);
-    c = { private: !!api?.endpointConfiguration.types?.includes('PRIVATE'), vpcEndpointIds: api?.endpointConfiguration.vpcEndpointIds ?? [] };
-    if (m.size > 1000) m.clear();
-    m.set(key, c);
-  }
-  return c;
+    return { private: !!api?.endpointConfiguration.types?.includes('PRIVATE'), vpcEndpointIds: api?.endpointConfiguration.vpcEndpointIds ?? [] };
+  });
 }
 
 export function privateAccess(store: Store, loc: ApiLocation, apiId: string, via: Via | undefined): Access {

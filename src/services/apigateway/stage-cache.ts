@@ -1,11 +1,11 @@
 // What a request to a stage needs before routing: where the API lives, the stage, and the deployment it serves
-// (its snapshot and compiled router), read from SQLite once and kept until an API Gateway write. Every write
-// to these records (APIs, stages, deployments, usage plans, keys, authorizers …) comes through a mutating API
-// Gateway call, so the data plane forgets the lot when one runs (and on reset): a request never sees a stage
-// older than the last answered control-plane call, and never pays a SQLite read + JSON.parse per request.
+// (its snapshot and compiled router), read from SQLite once and kept while no API Gateway record has changed
+// (Store.generation: every write to these records — APIs, stages, deployments … — and every reset moves it),
+// so a request never sees a stage older than the last write and never pays a SQLite read + JSON.parse per
+// request.
 import type { Store } from '../../state/db.js';
 import { Router } from './router.js';
-import { GLOBAL, tables, type ApiDefinition, type ApiLocation, type StageRecord } from './store.js';
+import { GLOBAL, SERVICE, tables, type ApiDefinition, type ApiLocation, type StageRecord } from './store.js';
 
 export interface Compiled {
   def: ApiDefinition;
@@ -26,15 +26,23 @@ export class StageCache {
   /** Deployments never change: their compiled form outlives stage entries, until a write drops them all. */
   private readonly compiled = new Map<string, Compiled | null>();
 
+  /** the store's API Gateway generation the entries were read at */
+  private generation = -1;
+
   constructor(private readonly store: Store) {}
 
-  forget(): void {
+  /** Drops every entry once an API Gateway record has changed since they were read. */
+  private current(): void {
+    const g = this.store.generation(SERVICE);
+    if (g === this.generation) return;
+    this.generation = g;
     this.stages.clear();
     this.compiled.clear();
   }
 
   /** The API's location and its stage (undefined: no such API). */
   lookup(apiId: string, stageName: string): DeployedStage | undefined {
+    this.current();
     const key = `${apiId}/${stageName}`;
     let hit = this.stages.get(key);
     if (hit === undefined) {
@@ -51,6 +59,7 @@ export class StageCache {
   }
 
   compile(loc: ApiLocation, apiId: string, deploymentId: string): Compiled | undefined {
+    this.current();
     const key = `${loc.account}/${loc.region}/${apiId}/${deploymentId}`;
     let c = this.compiled.get(key);
     if (c === undefined) {

@@ -26,7 +26,7 @@ import { RequestMetrics } from './metrics.js';
 import { mapResponse } from './response-mapping.js';
 import { GatewayError, internalError, notFoundError, tooManyRequests, type Answer, type HttpApiRequest } from './request.js';
 import { Router } from './router.js';
-import { GLOBAL, tables, type ApiDefinition, type StageRecord } from './store.js';
+import { GLOBAL, SERVICE, tables, type ApiDefinition, type StageRecord } from './store.js';
 import { Buckets, resolveCustomDomain } from '../apigateway/index.js';
 import type { Store } from '../../state/db.js';
 
@@ -96,12 +96,20 @@ class DataPlane {
   /** APIs and stages as the data plane reads them (null: none), also until an apigatewayv2 write. */
   private readonly records = new Map<string, unknown>();
 
-  forgetLocations(): void {
+  /** the store's apigatewayv2 generation the locations and records were read at */
+  private generation = -1;
+
+  /** Drops the locations and records once an apigatewayv2 record has changed since they were read. */
+  private current(): void {
+    const g = this.runtime.store.generation(SERVICE);
+    if (g === this.generation) return;
+    this.generation = g;
     this.locations.clear();
     this.records.clear();
   }
 
   private memo<T>(key: string, read: () => T | undefined): T | undefined {
+    this.current();
     let v = this.records.get(key) as T | null | undefined;
     if (v === undefined) {
       v = read() ?? null;
@@ -112,6 +120,7 @@ class DataPlane {
   }
 
   private locate(apiId: string): { account: string; region: string } | undefined {
+    this.current();
     let loc = this.locations.get(apiId);
     if (loc === undefined) {
       loc = tables(this.runtime.store).index.get(GLOBAL, apiId) ?? null;
@@ -314,11 +323,7 @@ export function installDataPlane(runtime: Runtime): void {
   runtime.bus.on('reset', ({ service }) => {
     if (service && service !== 'apigatewayv2') return;
     plane.buckets.clear();
-    plane.forgetLocations();
     clearAllAuthorizerCaches(runtime);
-  });
-  runtime.bus.on('api-call', ({ service, readOnly }) => {
-    if (service === 'apigatewayv2' && !readOnly) plane.forgetLocations();
   });
   runtime.http.addDataPlane((req, info) => plane.handle(req, info));
 }
