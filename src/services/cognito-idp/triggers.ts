@@ -39,8 +39,8 @@ export function eventAttributes(u: Pick<UserRecord, 'Attributes'>, status?: User
   return out;
 }
 
-function sdkVersion(ctx: Pick<RequestContext, 'userAgent'> | undefined): string {
-  const ua = ctx?.userAgent ?? '';
+function sdkVersion(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
   const m = /(aws-sdk-[\w-]+|aws-cli|Boto3|botocore)\/([\w.-]+)/i.exec(ua);
   return m ? `${m[1]!.toLowerCase()}-${m[2]}` : 'aws-sdk-unknown-unknown';
 }
@@ -64,7 +64,7 @@ export async function runTrigger(
     region: scope.region,
     userPoolId: pool.Id,
     userName: event.userName,
-    callerContext: { awsSdkVersion: sdkVersion(ctx as RequestContext), clientId: event.clientId ?? 'CLIENT_ID_NOT_APPLICABLE' },
+    callerContext: { awsSdkVersion: sdkVersion(ctx.userAgent), clientId: event.clientId ?? 'CLIENT_ID_NOT_APPLICABLE' },
     request: event.request,
     response: event.response ?? {},
   };
