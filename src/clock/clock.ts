@@ -121,9 +121,24 @@ export class Clock {
   }
 
   private cancel(timer: Timer): void {
+    if (timer.cancelled) return;
     timer.cancelled = true;
-    const i = this.timers.indexOf(timer);
-    if (i >= 0) this.timers.splice(i, 1);
+    // found by its due time (the array is sorted by it), then among the timers due at the same moment: every
+    // invocation and API request sets a timer and cancels it, with hundreds pending under load
+    const timers = this.timers;
+    let lo = 0;
+    let hi = timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (timers[mid]!.due < timer.due) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < timers.length && timers[i]!.due === timer.due; i++) {
+      if (timers[i] === timer) {
+        timers.splice(i, 1);
+        return;
+      }
+    }
   }
 
   private insert(timer: Timer): void {

@@ -179,8 +179,18 @@ async function awsService(req: ApiRequest, integ: Integration): Promise<Answer> 
   return mapResponse(req, selectResponse(integ, String(r.status)), { body: r.body, headers: r.headers });
 }
 
+/** Function ARNs of integration URIs without stage variables, parsed once (bounded: URIs are few). */
+const fixedArns = new Map<string, string | undefined>();
+
 function functionArnOf(req: ApiRequest, integ: Integration): string {
-  const arn = lambdaArnOf(withStageVariables(integ.uri ?? '', req));
+  const uri = integ.uri ?? '';
+  let arn: string | undefined;
+  if (uri.includes('${')) arn = lambdaArnOf(withStageVariables(uri, req));
+  else if (fixedArns.has(uri)) arn = fixedArns.get(uri);
+  else {
+    if (fixedArns.size >= 1024) fixedArns.clear();
+    fixedArns.set(uri, (arn = lambdaArnOf(uri)));
+  }
   if (!arn) {
     logError(req, `Execution failed due to configuration error: integration URI ${integ.uri} is not a Lambda function invocation`);
     throw internalError(500);

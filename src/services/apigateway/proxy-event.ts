@@ -1,6 +1,6 @@
 // The Lambda proxy integration's event, payload format 1.0, exactly as API Gateway sends it.
 import { isBinary } from './binary.js';
-import { header, headerMaps, requestContext, type ApiRequest } from './request.js';
+import { header, requestContext, type ApiRequest } from './request.js';
 
 function decodePath(p: string): string {
   try {
@@ -11,20 +11,30 @@ function decodePath(p: string): string {
 }
 
 export function proxyEvent(req: ApiRequest): Record<string, unknown> {
-  const { single, multi } = headerMaps(req.rawHeaders);
-  // the headers API Gateway adds on the way to the integration
-  const added: Record<string, string | undefined> = {
-    'X-Amzn-Trace-Id': req.traceId,
-    'X-Forwarded-For': header(req, 'x-forwarded-for') ? `${header(req, 'x-forwarded-for')}, ${req.sourceIp}` : req.sourceIp,
-    'X-Forwarded-Port': req.port ? String(req.port) : undefined,
-    'X-Forwarded-Proto': 'http',
-  };
-  for (const [k, v] of Object.entries(added)) {
+  // the headers API Gateway adds on the way to the integration, replacing the client's of the same name
+  const forwardedFor = header(req, 'x-forwarded-for');
+  const added: [string, string | undefined][] = [
+    ['X-Amzn-Trace-Id', req.traceId],
+    ['X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${req.sourceIp}` : req.sourceIp],
+    ['X-Forwarded-Port', req.port ? String(req.port) : undefined],
+    ['X-Forwarded-Proto', 'http'],
+  ];
+  const replaced = new Set<string>();
+  for (const [k, v] of added) if (v !== undefined) replaced.add(k.toLowerCase());
+  // the client's headers in its case (the last value of each, and every value) in one pass: deleting the
+  // replaced ones afterwards would turn both objects into slow dictionaries
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (replaced.has(name.toLowerCase())) continue;
+    const value = raw[i + 1]!;
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  for (const [k, v] of added) {
     if (v === undefined) continue;
-    for (const existing of Object.keys(single)) if (existing.toLowerCase() === k.toLowerCase()) {
-      delete single[existing];
-      delete multi[existing];
-    }
     single[k] = v;
     multi[k] = [v];
   }

@@ -41,7 +41,9 @@ export interface InvokeFunctionResult {
  */
 export async function invokeFunction(runtime: Runtime, req: InvokeFunctionRequest): Promise<InvokeFunctionResult> {
   const limit = req.invocationType === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-  if (Buffer.byteLength(req.payload) > limit) throw tooLarge(limit);
+  // JSON.stringify's output is encoded once: its bytes are both measured and sent
+  const encoded = req.payloadIsJson ? Buffer.from(req.payload) : undefined;
+  if ((encoded ? encoded.length : Buffer.byteLength(req.payload)) > limit) throw tooLarge(limit);
   const scope = { store: runtime.store, account: req.account, region: req.region };
   const { fn, qualifier } = target(scope, req.functionName, req.qualifier);
   if (req.principal && !policyAllows(runtime, scope, fn.FunctionArn, qualifier, req.principal, req.sourceArn, req.account)) {
@@ -49,7 +51,7 @@ export async function invokeFunction(runtime: Runtime, req: InvokeFunctionReques
       status: 403,
     });
   }
-  const payload = req.payloadIsJson ? Buffer.from(req.payload) : eventPayload(req.payload);
+  const payload = encoded ?? eventPayload(req.payload);
   const x = executionOf(runtime);
   if (req.invocationType === 'Event') {
     enqueueEvent(x, fn, payload, qualifier);

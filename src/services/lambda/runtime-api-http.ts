@@ -155,10 +155,18 @@ export class RuntimeConnection {
     while (n < this.slots.length && this.slots[n]!.data) n++;
     while (n > 0 && this.slots[n - 1]!.hold) n--;
     if (!n) return;
-    const out = this.slots.splice(0, n);
-    const bufs = out.flatMap((s) => s.data!);
+    // one write of everything ready (usually a 202 and the next event: three buffers)
+    const bufs: Buffer[] = [];
+    let close = false;
+    for (let i = 0; i < n; i++) {
+      const s = this.slots[i]!;
+      for (const b of s.data!) bufs.push(b);
+      if (s.close) close = true;
+    }
+    if (n === this.slots.length) this.slots.length = 0;
+    else this.slots.splice(0, n);
     this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
-    if (out.some((s) => s.close)) this.socket.end();
+    if (close) this.socket.end();
   }
 
   private bad(): void {
