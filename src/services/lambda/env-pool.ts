@@ -41,12 +41,12 @@ const FIRST_WAIT_MS = 250;
  */
 const COLD_STARTS = Math.max(1, os.availableParallelism());
 /**
- * Up to two environments per core, an invocation that finds its version's all busy gets a new one at once. An
- * environment spends about as long waiting for Cumulus to take its answer and hand it the next event as it
+ * Up to two environments per core, an invocation that finds all of its version's busy gets a new one at once.
+ * An environment spends about as long waiting for Cumulus to take its answer and hand it the next event as it
  * spends running: with one per core, cores idle while their environment waits, and Cumulus wakes for each
- * answer alone. 32 connections through API Gateway's Lambda proxy on two cores (bench/apigateway, alternating
- * runs): 4,500–4,800 requests/s at ~190 µs of Cumulus CPU each with one environment per core, 5,000–6,300 at
- * ~150 µs with two (three: about the same; one in all: 3,100).
+ * answer alone. 32 connections through API Gateway's Lambda proxy on two cores (bench/apigateway): 4,150–5,100
+ * requests/s at 175–215 µs of Cumulus CPU each with one environment per core, 4,950–6,800 at 135–175 µs with
+ * two (three: about the same; one in all: 3,100; six or eight: fewer, and erratic).
  */
 const WITHOUT_WAIT = 2 * COLD_STARTS;
 /** A version whose cold starts take longer than this spends them waiting on something other than the CPU
