@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand,
+  CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand,
   DescribeUserPoolClientCommand, DescribeUserPoolCommand, InitiateAuthCommand, ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand,
   UpdateUserPoolClientCommand, UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { boto3, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
-import { code, message } from '../cognito/helpers.js';
+import { code, message, createConfirmedUser } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -25,8 +25,7 @@ before(async () => {
   const pool = (await idp.send(new CreateUserPoolCommand({ PoolName: 'clients', UserPoolTags: { team: 'auth', stage: 'dev' } }))).UserPool!;
   poolId = pool.Id!;
   poolArn = pool.Arn!;
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'fay', MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'fay', Password: 'Fay-pass-1', Permanent: true }));
+  await createConfirmedUser(idp, poolId, 'fay', 'Fay-pass-1');
 });
 after(async () => {
   idp.destroy();

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, GetUserCommand,
+  CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, GetUserCommand,
   InitiateAuthCommand, RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
-import { code, message, claimsOf } from '../cognito/helpers.js';
+import { code, message, claimsOf, createConfirmedUser } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -28,8 +28,7 @@ before(async () => {
   idp = new CognitoIdentityProviderClient(clientConfig(c));
   poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'revoke' }))).UserPool!.Id!;
   clientId = (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: [...flows] }))).UserPoolClient!.ClientId!;
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'gil', MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'gil', Password: 'Gil-pass-1', Permanent: true }));
+  await createConfirmedUser(idp, poolId, 'gil', 'Gil-pass-1');
 });
 after(async () => {
   idp.destroy();

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminDisableUserCommand, AdminEnableUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient,
+  AdminDisableUserCommand, AdminEnableUserCommand, AdminGetUserCommand, CognitoIdentityProviderClient,
   CreateUserPoolClientCommand, CreateUserPoolCommand, DeleteUserCommand, GetUserCommand, InitiateAuthCommand, ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
-import { code, message } from '../cognito/helpers.js';
+import { code, message, createConfirmedUser } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -17,8 +17,7 @@ let clientId: string;
 
 
 async function makeUser(name: string, password: string): Promise<void> {
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: name, MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: name, Password: password, Permanent: true }));
+  await createConfirmedUser(idp, poolId, name, password);
 }
 const signIn = (name: string, password: string) =>
   idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: name, PASSWORD: password } }));

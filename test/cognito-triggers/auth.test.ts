@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand,
+  AdminCreateUserCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand,
   InitiateAuthCommand, RespondToAuthChallengeCommand, type LambdaConfigType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +13,7 @@ import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
 import { createRole } from '../lambda-invoke/fixture.js';
 import { claimsOf, code, createTrigger, type Recorder } from './fixture.js';
+import { createConfirmedUser } from '../cognito/helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -26,8 +27,7 @@ const newPool = async (name: string, LambdaConfig: LambdaConfigType) => {
   return { id, cid };
 };
 const addUser = async (poolId: string, name: string) => {
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: name, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: `${name}@example.com` }, { Name: 'family_name', Value: 'Doe' }, { Name: 'given_name', Value: 'Jo' }] }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: name, Password: 'Secret-pass-1', Permanent: true }));
+  await createConfirmedUser(idp, poolId, name, 'Secret-pass-1', [{ Name: 'email', Value: `${name}@example.com` }, { Name: 'family_name', Value: 'Doe' }, { Name: 'given_name', Value: 'Jo' }]);
 };
 const signIn = (p: { cid: string }, name: string, password = 'Secret-pass-1') =>
   idp.send(new InitiateAuthCommand({ ClientId: p.cid, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: name, PASSWORD: password }, ClientMetadata: { app: 'web' } }));

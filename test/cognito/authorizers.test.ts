@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { APIGatewayClient, CreateAuthorizerCommand } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client, CreateApiCommand, CreateAuthorizerCommand as CreateV2AuthorizerCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
-import { AdminAddUserToGroupCommand, AdminCreateUserCommand, CreateGroupCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminAddUserToGroupCommand, CreateGroupCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
 import { ApiBuilder, stageUrl } from '../apigateway/helpers.js';
 import { callApi, startBackend, type Backend } from '../apigatewayv2/helpers.js';
+import { createConfirmedUser } from './helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -28,8 +29,7 @@ async function signIn(client: string, username: string): Promise<{ id: string; a
 }
 
 async function newUser(pool: string, username: string, email: string): Promise<void> {
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: username, TemporaryPassword: 'Pass-word-1', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: username, Password: 'Pass-word-1', Permanent: true }));
+  await createConfirmedUser(idp, pool, username, 'Pass-word-1', [{ Name: 'email', Value: email }]);
 }
 
 before(async () => {

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminGetUserCommand, AdminResetUserPasswordCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, ConfirmForgotPasswordCommand,
+  AdminCreateUserCommand, AdminGetUserCommand, AdminResetUserPasswordCommand, CognitoIdentityProviderClient, ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, ForgotPasswordCommand, GetUserAttributeVerificationCodeCommand, GetUserCommand,
   InitiateAuthCommand, ResendConfirmationCodeCommand, SignUpCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
+import { createConfirmedUser } from './helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -40,8 +41,7 @@ const signIn = (username: string, password: string) =>
   idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }));
 /** A CONFIRMED user with a verified email. */
 const confirmedUser = async (username: string, password: string) => {
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: username, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: `${username}@example.com` }, { Name: 'email_verified', Value: 'true' }] }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: username, Password: password, Permanent: true }));
+  await createConfirmedUser(idp, poolId, username, password, [{ Name: 'email', Value: `${username}@example.com` }, { Name: 'email_verified', Value: 'true' }]);
 };
 
 before(async () => {

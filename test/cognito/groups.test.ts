@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   AdminAddUserToGroupCommand, AdminCreateUserCommand, AdminDeleteUserAttributesCommand, AdminDeleteUserCommand, AdminGetUserCommand, AdminInitiateAuthCommand,
-  AdminListGroupsForUserCommand, AdminRemoveUserFromGroupCommand, AdminSetUserPasswordCommand, AdminUpdateUserAttributesCommand, ChangePasswordCommand,
+  AdminListGroupsForUserCommand, AdminRemoveUserFromGroupCommand, AdminUpdateUserAttributesCommand, ChangePasswordCommand,
   CognitoIdentityProviderClient, CreateGroupCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, DeleteGroupCommand, DeleteUserAttributesCommand,
   GetGroupCommand, GetUserCommand, InitiateAuthCommand, ListGroupsCommand, ListUsersInGroupCommand, RespondToAuthChallengeCommand, UpdateGroupCommand,
   UpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { awsCli, clientConfig, startTestCumulus } from '../helpers/cumulus.js';
-import { code, message, claimsOf } from './helpers.js';
+import { code, message, claimsOf, createConfirmedUser } from './helpers.js';
 
 let c: Cumulus;
 let idp: CognitoIdentityProviderClient;
@@ -28,8 +28,7 @@ async function signIn(username: string, password = 'Pass-word-1') {
 }
 
 async function newUser(username: string, attrs: { Name: string; Value: string }[] = []) {
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: username, TemporaryPassword: 'Pass-word-1', MessageAction: 'SUPPRESS', UserAttributes: attrs }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: username, Password: 'Pass-word-1', Permanent: true }));
+  await createConfirmedUser(idp, poolId, username, 'Pass-word-1', attrs);
 }
 
 before(async () => {

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, GetUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand, GetUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { clientConfig, spawnCumulus } from '../helpers/cumulus.js';
+import { createConfirmedUser } from './helpers.js';
 
 test('tokens issued before a restart still verify after it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cumulus-cognito-'));
@@ -15,8 +16,7 @@ test('tokens issued before a restart still verify after it', async () => {
     let idp = new CognitoIdentityProviderClient(clientConfig(c));
     const poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'durable' }))).UserPool!.Id!;
     const clientId = (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))).UserPoolClient!.ClientId!;
-    await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'jo', MessageAction: 'SUPPRESS' }));
-    await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'jo', Password: 'Jo-pass-123', Permanent: true }));
+    await createConfirmedUser(idp, poolId, 'jo', 'Jo-pass-123');
     const auth = (await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'jo', PASSWORD: 'Jo-pass-123' } }))).AuthenticationResult!;
     const before = await (await fetch(`${c.url}/${poolId}/.well-known/jwks.json`)).json();
     idp.destroy();

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  AdminCreateUserCommand, AdminInitiateAuthCommand, AdminRespondToAuthChallengeCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient,
+  AdminCreateUserCommand, AdminInitiateAuthCommand, AdminRespondToAuthChallengeCommand, CognitoIdentityProviderClient,
   CreateUserPoolClientCommand, CreateUserPoolCommand, GetUserCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand, AdminConfirmSignUpCommand,
   type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Cumulus } from '../../src/server/server.js';
 import { clientConfig, startTestCumulus } from '../helpers/cumulus.js';
-import { code, message } from './helpers.js';
+import { code, message, createConfirmedUser } from './helpers.js';
 
 // ---- the client side of Cognito's SRP ----
 const N = BigInt(
@@ -118,8 +118,7 @@ before(async () => {
   // no ExplicitAuthFlows: AWS's defaults include ALLOW_USER_SRP_AUTH
   clientId = (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'web' }))).UserPoolClient!.ClientId!;
   legacyClientId = (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'legacy', PreventUserExistenceErrors: 'LEGACY', ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH'] }))).UserPoolClient!.ClientId!;
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: 'sam', TemporaryPassword: 'Temp-pass-1', MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: 'sam', Password: 'Sam-pass-1!', Permanent: true }));
+  await createConfirmedUser(idp, poolId, 'sam', 'Sam-pass-1!');
 });
 after(async () => {
   idp.destroy();
