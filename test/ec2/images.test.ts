@@ -47,7 +47,15 @@ describe('ec2 images: CreateImage, RegisterImage, CopyImage, launch permissions'
   test("an image of an instance carries its root's files to new instances", async () => {
     const src = (await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, UserData: b64('#!/bin/sh\necho baked > $CUMULUS_ROOT/baked.txt\n') }))).Instances![0]!.InstanceId!;
     await waitState(ec2, src, 'running');
-    await until('user data ran', async () => (fs.existsSync(rootFile(src, 'baked.txt')) ? true : undefined));
+    // the shell creates the file before it writes to it: wait for its content, not for it to exist
+    const baked = () => {
+      try {
+        return fs.readFileSync(rootFile(src, 'baked.txt'), 'utf8') === 'baked\n' ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    await until('user data ran', async () => baked());
     const { ImageId } = await ec2.send(new CreateImageCommand({ InstanceId: src, Name: 'baked-1', Description: 'with a file', NoReboot: true, TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'v' }] }] }));
     assert.match(ImageId!, /^ami-[0-9a-f]{17}$/);
     // written after the image: not in it
